@@ -1,0 +1,195 @@
+import { AutogradError, ShapeError } from './errors.js';
+import { formatShape, sameShape } from './shape.js';
+import { Tensor } from './tensor.js';
+
+/**
+ * The reverse-mode tape. Every op that may need a gradient records a GradNode on its output:
+ * the inputs and a closure mapping the output's gradient to one gradient per input (null where
+ * an input needs none). backward() walks the graph in reverse topological order.
+ */
+export interface GradNode {
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  backward(gradOutput: Tensor): (Tensor | null)[];
+}
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Run fn with gradient recording off (torch.no_grad). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Run fn with gradient recording on, e.g. inside a noGrad scope (torch.enable_grad). */
+export function enableGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** True when an op on these inputs must record a node. */
+export function needsGrad(inputs: readonly Tensor[]): boolean {
+  if (!gradEnabled) return false;
+  for (const t of inputs) if (t.requiresGrad) return true;
+  return false;
+}
+
+/**
+ * Attach a node to `out` if any input requires a gradient. Returns `out` for convenience.
+ * `backward` runs with recording off, so it may use ordinary ops.
+ */
+export function record(
+  op: string,
+  inputs: readonly Tensor[],
+  out: Tensor,
+  backward: (gradOutput: Tensor) => (Tensor | null)[],
+): Tensor {
+  if (needsGrad(inputs)) {
+    out.requiresGrad = true;
+    out.gradFn = { op, inputs, backward };
+  }
+  return out;
+}
+
+/** Hook the ops layer installs so the engine can add gradients without importing ops. */
+let addGrads: (a: Tensor, b: Tensor) => Tensor = () => {
+  throw new AutogradError('autograd: ops not loaded');
+};
+let onesLike: (t: Tensor) => Tensor = () => {
+  throw new AutogradError('autograd: ops not loaded');
+};
+
+export function installGradHelpers(helpers: {
+  add: (a: Tensor, b: Tensor) => Tensor;
+  onesLike: (t: Tensor) => Tensor;
+}): void {
+  addGrads = helpers.add;
+  onesLike = helpers.onesLike;
+}
+
+/**
+ * Accumulate d(root)/d(leaf) into every leaf that requires a gradient. A non-scalar root needs an
+ * explicit gradient of its own shape (the vector in the vector-Jacobian product).
+ */
+export function backward(root: Tensor, gradient?: Tensor): void {
+  if (!root.requiresGrad) {
+    throw new AutogradError(
+      `backward: ${root} does not require grad (no input on its path has requiresGrad set)`,
+    );
+  }
+  let seed: Tensor;
+  if (gradient) {
+    if (!sameShape(gradient.shape, root.shape)) {
+      throw new ShapeError(
+        `backward: gradient shape ${formatShape(gradient.shape)} does not match tensor shape ${formatShape(root.shape)}`,
+      );
+    }
+    seed = gradient;
+  } else {
+    if (root.size !== 1) {
+      throw new AutogradError(
+        `backward: gradient can be implicit only for scalar outputs; got shape ${formatShape(root.shape)}`,
+      );
+    }
+    seed = onesLike(root);
+  }
+
+  const order = topologicalOrder(root);
+  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t); // let intermediate gradients be collected as soon as they are used
+      if (t.gradFn === null || t.retainsGrad) {
+        t.grad = t.grad ? addGrads(t.grad, g) : g;
+      }
+      const node = t.gradFn;
+      if (!node) continue;
+      const inputGrads = node.backward(g);
+      for (let j = 0; j < node.inputs.length; j++) {
+        const input = node.inputs[j];
+        const ig = inputGrads[j];
+        if (!input.requiresGrad || !ig) continue;
+        if (!sameShape(ig.shape, input.shape)) {
+          throw new AutogradError(
+            `backward of '${node.op}': gradient for input ${j} has shape ${formatShape(ig.shape)}, expected ${formatShape(input.shape)}`,
+          );
+        }
+        const acc = grads.get(input);
+        grads.set(input, acc ? addGrads(acc, ig) : ig);
+      }
+    }
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Tensors reachable from root, each after all of its inputs (iterative DFS: graphs get deep). */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  const stack: [Tensor, number][] = [[root, 0]];
+  visited.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [t, next] = top;
+    const inputs = t.gradFn ? t.gradFn.inputs : [];
+    if (next < inputs.length) {
+      top[1] = next + 1;
+      const child = inputs[next];
+      if (child.requiresGrad && !visited.has(child)) {
+        visited.add(child);
+        stack.push([child, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  return order;
+}
+
+/**
+ * A user-defined differentiable op (torch.autograd.Function): forward computes the output from
+ * plain tensors and may stash anything in ctx; backward maps the output gradient to one gradient
+ * per input. Fused ops are written this way and are first-class in the graph.
+ */
+export interface CustomFunction<Ctx> {
+  name: string;
+  forward(ctx: Ctx, ...inputs: Tensor[]): Tensor;
+  backward(ctx: Ctx, gradOutput: Tensor): (Tensor | null)[];
+}
+
+export function customOp<Ctx extends object>(
+  fn: CustomFunction<Ctx>,
+): (...inputs: Tensor[]) => Tensor {
+  return (...inputs: Tensor[]): Tensor => {
+    const ctx = {} as Ctx;
+    const out = noGrad(() => fn.forward(ctx, ...inputs));
+    if (out.gradFn !== null || out.requiresGrad) {
+      // forward ran under noGrad, so a graph here means it returned one of its inputs as is.
+      throw new AutogradError(
+        `customOp '${fn.name}': forward must return a new tensor, not an input`,
+      );
+    }
+    return record(fn.name, inputs, out, (g) => fn.backward(ctx, g));
+  };
+}

@@ -1,0 +1,21 @@
+import './tensor-methods.js';
+
+export * from './errors.js';
+export * from './dtype.js';
+export * from './shape.js';
+export { Tensor } from './tensor.js';
+export * from './creation.js';
+export {
+  backward,
+  noGrad,
+  enableGrad,
+  isGradEnabled,
+  customOp,
+  record,
+  type CustomFunction,
+  type GradNode,
+} from './autograd.js';
+export { Generator, type GeneratorState } from './rng.js';
+export * from './ops/index.js';
+export * from './backend/index.js';
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from './testing/gradcheck.js';

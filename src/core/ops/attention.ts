@@ -1,0 +1,129 @@
+import { ShapeError } from '../errors.js';
+import type { Generator } from '../rng.js';
+import { formatShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { add } from './binary.js';
+import { dropout } from './dropout.js';
+import { matmul } from './matmul.js';
+import { concat } from './shape-ops.js';
+import { softmax } from './softmax.js';
+import { scale as scaleOp } from './unary.js';
+import { newTensor } from './util.js';
+
+export interface AttentionOptions {
+  /** Each query attends only to keys at or before its own position. */
+  causal?: boolean;
+  /**
+   * Key padding mask [batch, keys] (1 = attend, 0 = padding), covering the keys passed (not the
+   * prefix, which is always visible).
+   */
+  keyPaddingMask?: Tensor;
+  /** An additive float mask broadcastable to [batch, heads, queries, keys + prefix]. */
+  attnMask?: Tensor;
+  /** Extra keys/values [batch, heads, prefix, dim] prepended to k/v (prefix tuning). */
+  prefixKeys?: Tensor;
+  prefixValues?: Tensor;
+  /** Defaults to 1/sqrt(head dim). */
+  scale?: number;
+  dropoutP?: number;
+  rng?: Generator;
+  training?: boolean;
+}
+
+/**
+ * softmax(q kᵀ * scale + mask) v over q [B, H, Tq, D], k [B, H, Tk, D], v [B, H, Tk, Dv].
+ * With causal masking and Tq < Tk (a KV cache), queries are the last Tq positions. A query that
+ * can see no key gets zeros (rather than NaN).
+ */
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: AttentionOptions = {},
+): Tensor {
+  if (q.rank !== 4 || k.rank !== 4 || v.rank !== 4) {
+    throw new ShapeError(
+      `scaledDotProductAttention: q, k, v must be [batch, heads, seq, dim], got ${formatShape(q.shape)}, ${formatShape(k.shape)}, ${formatShape(v.shape)}`,
+    );
+  }
+  const [B, H, Tq, D] = q.shape;
+  if (
+    k.shape[0] !== B ||
+    k.shape[1] !== H ||
+    k.shape[3] !== D ||
+    v.shape[0] !== B ||
+    v.shape[1] !== H ||
+    v.shape[2] !== k.shape[2]
+  ) {
+    throw new ShapeError(
+      `scaledDotProductAttention: incompatible q ${formatShape(q.shape)}, k ${formatShape(k.shape)}, v ${formatShape(v.shape)}`,
+    );
+  }
+  const Tk = k.shape[2];
+  let keys = k;
+  let values = v;
+  let P = 0;
+  if (options.prefixKeys || options.prefixValues) {
+    const pk = options.prefixKeys;
+    const pv = options.prefixValues;
+    if (
+      !pk ||
+      !pv ||
+      pk.rank !== 4 ||
+      pk.shape[0] !== B ||
+      pk.shape[1] !== H ||
+      pk.shape[3] !== D ||
+      pv.shape[2] !== pk.shape[2]
+    ) {
+      throw new ShapeError(
+        `scaledDotProductAttention: prefixKeys ${pk ? formatShape(pk.shape) : 'missing'} and prefixValues ${pv ? formatShape(pv.shape) : 'missing'} must both be [${B}, ${H}, prefix, ${D}]`,
+      );
+    }
+    P = pk.shape[2];
+    keys = concat([pk, k], 2);
+    values = concat([pv, v], 2);
+  }
+  const scale = options.scale ?? 1 / Math.sqrt(D);
+  let scores = scaleOp(matmul(q, keys, { transB: true }), scale);
+  const mask = buildMask(B, Tq, Tk, P, options, q);
+  if (mask) scores = add(scores, mask);
+  if (options.attnMask) scores = add(scores, options.attnMask);
+  let probs = softmax(scores, -1);
+  if (options.dropoutP && options.training !== false) {
+    if (!options.rng) throw new ShapeError('scaledDotProductAttention: dropoutP > 0 needs an rng');
+    probs = dropout(probs, options.dropoutP, options.rng, true);
+  }
+  return matmul(probs, values);
+}
+
+/** Additive -Infinity mask [B or 1, 1, Tq, P + Tk] from causal and padding options, or null. */
+function buildMask(
+  B: number,
+  Tq: number,
+  Tk: number,
+  P: number,
+  options: AttentionOptions,
+  like: Tensor,
+): Tensor | null {
+  const pad = options.keyPaddingMask;
+  if (!options.causal && !pad) return null;
+  if (pad && (pad.rank !== 2 || pad.shape[0] !== B || pad.shape[1] !== Tk)) {
+    throw new ShapeError(
+      `scaledDotProductAttention: keyPaddingMask must be [${B}, ${Tk}], got ${formatShape(pad.shape)}`,
+    );
+  }
+  const total = P + Tk;
+  const batch = pad ? B : 1;
+  const mask = newTensor([batch, 1, Tq, total], like.dtype);
+  const offset = Tk - Tq; // query i sits at key position i + offset
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < Tq; i++) {
+      const row = (b * Tq + i) * total;
+      for (let j = 0; j < Tk; j++) {
+        const hidden = (options.causal && j > i + offset) || (pad && pad.data[b * Tk + j] === 0);
+        if (hidden) mask.data[row + P + j] = -Infinity;
+      }
+    }
+  }
+  return mask;
+}

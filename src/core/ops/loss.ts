@@ -1,0 +1,202 @@
+import { record } from '../autograd.js';
+import { backendFor } from '../backend/index.js';
+import type { FloatArray } from '../dtype.js';
+import { IndexError, ShapeError, ValueError } from '../errors.js';
+import { formatShape, sameShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { sub } from './binary.js';
+import { mean, sum } from './reduce.js';
+import { assertFloat, assertInt, assertSameDtype, newTensor } from './util.js';
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export interface CrossEntropyOptions {
+  /** Targets equal to this are skipped (torch's default -100). */
+  ignoreIndex?: number;
+  /** Mix the one-hot target with a uniform distribution (torch's label_smoothing). */
+  labelSmoothing?: number;
+  reduction?: Reduction;
+}
+
+/**
+ * Cross-entropy of class-last logits [..., C] against int32 class targets [...], fused with
+ * log-softmax for stability. 'mean' averages over non-ignored targets, as PyTorch does.
+ */
+export function crossEntropy(
+  logits: Tensor,
+  targets: Tensor,
+  options: CrossEntropyOptions = {},
+): Tensor {
+  assertFloat('crossEntropy', logits, 'logits');
+  assertInt('crossEntropy', targets, 'targets');
+  const ignore = options.ignoreIndex ?? -100;
+  const eps = options.labelSmoothing ?? 0;
+  const reduction = options.reduction ?? 'mean';
+  if (!(eps >= 0 && eps <= 1))
+    throw new ValueError(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
+  const C = logits.shape[logits.rank - 1];
+  if (logits.rank < 1 || !sameShape(logits.shape.slice(0, -1), targets.shape)) {
+    throw new ShapeError(
+      `crossEntropy: logits ${formatShape(logits.shape)} need targets of shape ${formatShape(logits.shape.slice(0, -1))}, got ${formatShape(targets.shape)}`,
+    );
+  }
+  const rows = targets.size;
+  const logp = newTensor(logits.shape, logits.dtype);
+  backendFor(logits.dtype).logSoftmaxRows(
+    logits.data as FloatArray,
+    logp.data as FloatArray,
+    rows,
+    C,
+  );
+  const perRow = newTensor(targets.shape, logits.dtype);
+  let count = 0;
+  for (let r = 0; r < rows; r++) {
+    const t = targets.data[r];
+    if (t === ignore) continue;
+    if (t < 0 || t >= C) {
+      throw new IndexError(
+        `crossEntropy: target ${t} at position ${r} is out of range for ${C} classes`,
+      );
+    }
+    count++;
+    const o = r * C;
+    let loss = -(1 - eps) * logp.data[o + t];
+    if (eps > 0) {
+      let s = 0;
+      for (let c = 0; c < C; c++) s += logp.data[o + c];
+      loss -= (eps / C) * s;
+    }
+    perRow.data[r] = loss;
+  }
+  let out: Tensor;
+  if (reduction === 'none') out = perRow;
+  else {
+    out = newTensor([], logits.dtype);
+    let s = 0;
+    for (let r = 0; r < rows; r++) s += perRow.data[r];
+    // torch returns NaN for a mean over zero targets (0/0); we do the same.
+    out.data[0] = reduction === 'sum' ? s : s / count;
+  }
+  return record('crossEntropy', [logits], out, (g) => {
+    const dx = newTensor(logits.shape, g.dtype);
+    const scale = reduction === 'mean' ? 1 / count : 1;
+    for (let r = 0; r < rows; r++) {
+      const t = targets.data[r];
+      if (t === ignore) continue;
+      const gr = (reduction === 'none' ? g.data[r] : g.data[0]) * scale;
+      const o = r * C;
+      for (let c = 0; c < C; c++) {
+        const target = (c === t ? 1 - eps : 0) + eps / C;
+        dx.data[o + c] = gr * (Math.exp(logp.data[o + c]) - target);
+      }
+    }
+    return [dx];
+  });
+}
+
+function reduce(x: Tensor, reduction: Reduction, op: string): Tensor {
+  if (reduction === 'none') return x;
+  if (reduction === 'sum') return sum(x);
+  if (reduction === 'mean') return mean(x);
+  throw new ValueError(`${op}: unknown reduction '${reduction as string}'; use mean, sum or none`);
+}
+
+function checkPair(op: string, input: Tensor, target: Tensor): void {
+  assertFloat(op, input, 'input');
+  assertSameDtype(op, input, target);
+  if (!sameShape(input.shape, target.shape)) {
+    throw new ShapeError(
+      `${op}: input ${formatShape(input.shape)} and target ${formatShape(target.shape)} differ in shape`,
+    );
+  }
+}
+
+export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+  checkPair('mseLoss', input, target);
+  const diff = sub(input, target);
+  const out = newTensor(input.shape, input.dtype);
+  for (let i = 0; i < out.size; i++) out.data[i] = diff.data[i] * diff.data[i];
+  const sq = record('square', [diff], out, (g) => {
+    const dx = newTensor(diff.shape, g.dtype);
+    for (let i = 0; i < dx.size; i++) dx.data[i] = 2 * diff.data[i] * g.data[i];
+    return [dx];
+  });
+  return reduce(sq, reduction, 'mseLoss');
+}
+
+/** Huber loss (torch.nn.HuberLoss): quadratic within delta, linear beyond. */
+export function huberLoss(
+  input: Tensor,
+  target: Tensor,
+  delta = 1,
+  reduction: Reduction = 'mean',
+): Tensor {
+  checkPair('huberLoss', input, target);
+  if (!(delta > 0)) throw new ValueError(`huberLoss: delta must be > 0, got ${delta}`);
+  const diff = sub(input, target);
+  const out = newTensor(input.shape, input.dtype);
+  for (let i = 0; i < out.size; i++) {
+    const d = Math.abs(diff.data[i]);
+    out.data[i] = d < delta ? 0.5 * d * d : delta * (d - 0.5 * delta);
+  }
+  const elem = record('huber', [diff], out, (g) => {
+    const dx = newTensor(diff.shape, g.dtype);
+    for (let i = 0; i < dx.size; i++) {
+      const d = diff.data[i];
+      dx.data[i] = g.data[i] * (Math.abs(d) < delta ? d : delta * Math.sign(d));
+    }
+    return [dx];
+  });
+  return reduce(elem, reduction, 'huberLoss');
+}
+
+export interface KlDivOptions {
+  reduction?: Reduction | 'batchmean';
+  /** Target given as log-probabilities (torch's log_target). */
+  logTarget?: boolean;
+}
+
+/**
+ * KL(target || input) with `input` as log-probabilities (torch.nn.functional.kl_div):
+ * pointwise target * (log target - input); 0 where target is 0. 'batchmean' divides by dim 0.
+ */
+export function klDiv(input: Tensor, target: Tensor, options: KlDivOptions = {}): Tensor {
+  checkPair('klDiv', input, target);
+  const reduction = options.reduction ?? 'mean';
+  const logTarget = options.logTarget ?? false;
+  const out = newTensor(input.shape, input.dtype);
+  for (let i = 0; i < out.size; i++) {
+    const t = target.data[i];
+    const x = input.data[i];
+    out.data[i] = logTarget ? Math.exp(t) * (t - x) : t > 0 ? t * (Math.log(t) - x) : 0;
+  }
+  const elem = record('klDiv', [input, target], out, (g) => {
+    const dx = newTensor(input.shape, g.dtype);
+    const dt = target.requiresGrad ? newTensor(target.shape, g.dtype) : null;
+    for (let i = 0; i < dx.size; i++) {
+      const t = target.data[i];
+      const p = logTarget ? Math.exp(t) : t;
+      dx.data[i] = -g.data[i] * p;
+      if (dt) {
+        dt.data[i] = logTarget
+          ? g.data[i] * p * (t - input.data[i] + 1)
+          : t > 0
+            ? g.data[i] * (Math.log(t) - input.data[i] + 1)
+            : 0;
+      }
+    }
+    return [dx, dt];
+  });
+  if (reduction === 'batchmean') {
+    const s = sum(elem);
+    const batch = input.rank > 0 ? input.shape[0] : 1;
+    const scaled = newTensor([], s.dtype);
+    scaled.data[0] = s.data[0] / batch;
+    return record('batchmean', [s], scaled, (g) => {
+      const d = newTensor([], g.dtype);
+      d.data[0] = g.data[0] / batch;
+      return [d];
+    });
+  }
+  return reduce(elem, reduction, 'klDiv');
+}

@@ -1,0 +1,113 @@
+import { record } from '../autograd.js';
+import { backendFor } from '../backend/index.js';
+import type { FloatArray } from '../dtype.js';
+import { ValueError } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import { makeUnaryKernel } from './broadcast.js';
+import { assertFloat, newTensor } from './util.js';
+
+/**
+ * Define an elementwise op from its forward expression in `x` (scalar params p, q) and its
+ * derivative expression in `x`, `y` (the output), `g` (the incoming gradient), p and q.
+ */
+function defineUnary(name: string, forward: string, derivative: string) {
+  const fwd = makeUnaryKernel(forward);
+  const bwd = new Function(
+    'X',
+    'Y',
+    'G',
+    'out',
+    'p',
+    'q',
+    `const n = out.length; for (let i = 0; i < n; i++) { const x = X[i], y = Y[i], g = G[i]; out[i] = ${derivative}; }`,
+  ) as (x: FloatArray, y: FloatArray, g: FloatArray, out: FloatArray, p: number, q: number) => void;
+  return (x: Tensor, p = 0, q = 0): Tensor => {
+    assertFloat(name, x);
+    const out = newTensor(x.shape, x.dtype);
+    fwd(x.data, out.data, p, q);
+    return record(name, [x], out, (g) => {
+      const dx = newTensor(x.shape, g.dtype);
+      bwd(
+        x.data as FloatArray,
+        out.data as FloatArray,
+        g.data as FloatArray,
+        dx.data as FloatArray,
+        p,
+        q,
+      );
+      return [dx];
+    });
+  };
+}
+
+export const exp = defineUnary('exp', 'Math.exp(x)', 'g * y');
+export const log = defineUnary('log', 'Math.log(x)', 'g / x');
+export const tanh = defineUnary('tanh', 'Math.tanh(x)', 'g * (1 - y * y)');
+export const sigmoid = defineUnary(
+  'sigmoid',
+  'x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))',
+  'g * y * (1 - y)',
+);
+export const relu = defineUnary('relu', 'x > 0 ? x : (x === x ? 0 : x)', 'x > 0 ? g : 0');
+export const silu = defineUnary(
+  'silu',
+  'x / (1 + Math.exp(-x))',
+  'g * (1 / (1 + Math.exp(-x))) * (1 + x * (1 - 1 / (1 + Math.exp(-x))))',
+);
+export const sqrt = defineUnary('sqrt', 'Math.sqrt(x)', 'g * 0.5 / y');
+export const rsqrt = defineUnary('rsqrt', '1 / Math.sqrt(x)', 'g * -0.5 * y / x');
+/** |x|; the gradient at 0 is 0, as in PyTorch. */
+export const abs = defineUnary('abs', 'Math.abs(x)', 'x > 0 ? g : (x < 0 ? -g : 0)');
+export const square = defineUnary('square', 'x * x', 'g * 2 * x');
+export const sin = defineUnary('sin', 'Math.sin(x)', 'g * Math.cos(x)');
+export const cos = defineUnary('cos', 'Math.cos(x)', '-g * Math.sin(x)');
+const powScalarOp = defineUnary('powScalar', 'Math.pow(x, p)', 'g * p * Math.pow(x, p - 1)');
+const scaleOp = defineUnary('scale', 'x * p', 'g * p');
+const addScalarOp = defineUnary('addScalar', 'x + p', 'g');
+const leakyReluOp = defineUnary('leakyRelu', 'x > 0 ? x : x * p', 'x > 0 ? g : g * p');
+const eluOp = defineUnary('elu', 'x > 0 ? x : p * (Math.exp(x) - 1)', 'x > 0 ? g : g * (y + p)');
+/** Clamp to [p, q]; gradient passes where p <= x <= q (as torch.clamp). */
+const clampOp = defineUnary('clamp', 'x < p ? p : (x > q ? q : x)', 'x >= p && x <= q ? g : 0');
+
+export function powScalar(x: Tensor, exponent: number): Tensor {
+  return powScalarOp(x, exponent);
+}
+
+export function scale(x: Tensor, factor: number): Tensor {
+  return scaleOp(x, factor);
+}
+
+export function addScalar(x: Tensor, value: number): Tensor {
+  return addScalarOp(x, value);
+}
+
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  return leakyReluOp(x, negativeSlope);
+}
+
+export function elu(x: Tensor, alpha = 1): Tensor {
+  return eluOp(x, alpha);
+}
+
+export function clamp(x: Tensor, min = -Infinity, max = Infinity): Tensor {
+  if (min > max) throw new ValueError(`clamp: min ${min} is greater than max ${max}`);
+  return clampOp(x, min, max);
+}
+
+/** GELU, exact (erf) by default or with the tanh approximation used by GPT-2. */
+export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
+  assertFloat('gelu', x);
+  const out = newTensor(x.shape, x.dtype);
+  const backend = backendFor(x.dtype);
+  backend.gelu(x.data as FloatArray, out.data as FloatArray, approximate);
+  return record('gelu', [x], out, (g) => {
+    const dx = newTensor(x.shape, g.dtype);
+    backendFor(g.dtype).geluBackward(
+      x.data as FloatArray,
+      g.data as FloatArray,
+      dx.data as FloatArray,
+      approximate,
+    );
+    return [dx];
+  });
+}
