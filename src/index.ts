@@ -1,4 +1,2 @@
 export * from './core/index.js';
-export * from './nn/index.js';
-export * from './optim/index.js';
 export * from './mas/index.js';
