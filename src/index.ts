@@ -1,2 +1,5 @@
 export * from './core/index.js';
+export * from './nn/index.js';
+export * from './optim/index.js';
 export * from './mas/index.js';
+export * from './rl/index.js';

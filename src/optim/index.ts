@@ -1,0 +1,31 @@
+export {
+  Optimizer,
+  checkFlag,
+  checkHyper,
+  withDefaults,
+  type HyperValue,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamsInput,
+  type ParamState,
+  type StateSpec,
+  type StepOptions,
+} from './optimizer.js';
+export type { OptimizerStateDict, SavedBuffer } from './state.js';
+export { SGD, type SGDOptions } from './sgd.js';
+export { Adam, AdamW, type AdamOptions } from './adam.js';
+export {
+  assertFiniteLoss,
+  clipGradNorm,
+  clipGradValue,
+  gradsAreFinite,
+  type ClipGradNormOptions,
+} from './clip.js';
+export * from './schedules.js';
+export {
+  loadOptimizerState,
+  optimizerStateFromSafetensors,
+  optimizerStateToSafetensors,
+  saveOptimizerState,
+  type SafetensorsPayload,
+} from './checkpoint.js';

@@ -1,0 +1,11 @@
+export { TimeLimit } from './time-limit.js';
+export { OrderEnforcing } from './order-enforcing.js';
+export { PassiveEnvChecker } from './passive-env-checker.js';
+export { ParallelTimeLimit } from './parallel-time-limit.js';
+export { ParallelOrderEnforcing, AECOrderEnforcing } from './multi-agent-checks.js';
+export { RunningMeanStd } from './running-mean-std.js';
+export { NormalizeObservation, NormalizeReward, ScaleReward } from './normalize.js';
+export { RecordEpisodeStatistics, type EpisodeStatistics } from './record-episode-statistics.js';
+export { FrameStackObservation } from './frame-stack.js';
+export { ActionMasking } from './action-masking.js';
+export { ClipAction } from './clip-action.js';
