@@ -2,4 +2,4 @@ export * from './core/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
 export * from './mas/index.js';
-export * from './rl/index.js';
+export * as rl from './rl/index.js';

@@ -1,4 +1,4 @@
-import { AutogradError, ShapeError } from './errors.js';
+import { AutogradError, DTypeError, ShapeError } from './errors.js';
 import { formatShape, sameShape } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -98,6 +98,11 @@ export function backward(root: Tensor, gradient?: Tensor): void {
         `backward: gradient shape ${formatShape(gradient.shape)} does not match tensor shape ${formatShape(root.shape)}`,
       );
     }
+    if (gradient.dtype !== root.dtype) {
+      throw new DTypeError(
+        `backward: gradient dtype ${gradient.dtype} does not match tensor dtype ${root.dtype}`,
+      );
+    }
     seed = gradient;
   } else {
     if (root.size !== 1) {
@@ -119,7 +124,10 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       if (!g) continue;
       grads.delete(t); // let intermediate gradients be collected as soon as they are used
       if (t.gradFn === null || t.retainsGrad) {
-        t.grad = t.grad ? addGrads(t.grad, g) : g;
+        // A backward may pass its incoming gradient through unchanged (add, reshape), so g can be
+        // the very tensor another leaf receives, or the caller's seed: store a private copy so an
+        // in-place update of one .grad (clipping, an optimizer) cannot reach another.
+        t.grad = t.grad ? addGrads(t.grad, g) : new Tensor(g.data.slice(), g.shape);
       }
       const node = t.gradFn;
       if (!node) continue;

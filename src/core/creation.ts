@@ -99,6 +99,9 @@ export function onesLike(t: Tensor): Tensor {
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
   if (step === 0) throw new ValueError('arange: step must be non-zero');
+  if (![lo, hi, step].every(Number.isFinite)) {
+    throw new ValueError(`arange: start, end and step must be finite, got ${lo}, ${hi}, ${step}`);
+  }
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const data = allocate(options.dtype ?? 'float32', n);
   for (let i = 0; i < n; i++) data[i] = lo + i * step;

@@ -23,19 +23,20 @@ export class Generator {
     if (!Number.isSafeInteger(seed)) {
       throw new ValueError(`Generator: seed must be a safe integer, got ${seed}`);
     }
-    let x = (seed >>> 0) ^ Math.floor(seed / 2 ** 32);
+    const hi = Math.floor(seed / 2 ** 32) | 0;
+    let x = seed >>> 0;
     const next = (): number => {
       // SplitMix32 (Steele, Lea, Flood 2014), as used to seed xoshiro generators.
       x = (x + 0x9e3779b9) | 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
+      return fmix32(x);
     };
+    // s0 fixes the low 32 seed bits; the high bits enter s1..s3 through bijections that map 0 to
+    // 0, so seeds below 2^32 keep their streams and no two safe-integer seeds share a state
+    // (folding the high bits into x made 1 and 2^32, or 0 and -1, the same generator).
     this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    this.s1 = (next() ^ fmix32(Math.imul(hi, 0x9e3779b9))) >>> 0;
+    this.s2 = (next() ^ fmix32(hi)) >>> 0;
+    this.s3 = (next() ^ fmix32(Math.imul(hi, 0x85ebca6b))) >>> 0;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
@@ -92,19 +93,50 @@ export class Generator {
   }
 
   /**
-   * Normal(mean, std) truncated to [a, b] (absolute bounds, as torch.nn.init.trunc_normal_),
-   * by rejection; bounds far in the tail (acceptance < ~1%) fall back to inverse-CDF sampling.
+   * Normal(mean, std) truncated to [a, b] (absolute bounds, as torch.nn.init.trunc_normal_; b may
+   * be Infinity, a -Infinity). Plain rejection first; bounds it rarely hits (far in a tail, or a
+   * narrow interval) are sampled exactly on the standardised interval by Robert's (1995)
+   * rejection samplers, so even [10, 11] standard deviations out gets the right distribution.
    */
   truncatedNormal(mean = 0, std = 1, a = -2, b = 2): number {
     if (!(a < b)) throw new ValueError(`Generator.truncatedNormal: need a < b, got [${a}, ${b}]`);
+    if (!(std > 0 && Number.isFinite(std)) || !Number.isFinite(mean)) {
+      throw new ValueError(
+        `Generator.truncatedNormal: need a finite mean and std > 0, got mean ${mean}, std ${std}`,
+      );
+    }
     for (let i = 0; i < 100; i++) {
       const z = this.normal(mean, std);
       if (z >= a && z <= b) return z;
     }
-    const lo = normalCdf((a - mean) / std);
-    const hi = normalCdf((b - mean) / std);
-    const p = lo + (hi - lo) * this.uniform();
-    return Math.min(b, Math.max(a, mean + std * normalQuantile(p)));
+    const za = (a - mean) / std;
+    const zb = (b - mean) / std;
+    let z: number;
+    if (za >= 0) z = this.normalTail(za, zb);
+    else if (zb <= 0) z = -this.normalTail(-zb, -za);
+    else {
+      // The interval holds the mode: uniform proposal, accepted with the density ratio.
+      do z = za + (zb - za) * this.uniform();
+      while (this.uniform() > Math.exp(-0.5 * z * z));
+    }
+    return Math.min(b, Math.max(a, mean + std * z));
+  }
+
+  /** A standard normal restricted to [lo, hi], 0 <= lo < hi <= Infinity, exactly. */
+  private normalTail(lo: number, hi: number): number {
+    if ((hi - lo) * (hi + lo) <= 2) {
+      // Narrow: uniform proposal, accepted with exp((lo^2 - z^2) / 2) >= e^-1.
+      for (;;) {
+        const z = lo + (hi - lo) * this.uniform();
+        if (this.uniform() <= Math.exp(0.5 * (lo - z) * (lo + z))) return z;
+      }
+    }
+    // Wide: shifted exponential proposal with the optimal rate.
+    const alpha = 0.5 * (lo + Math.sqrt(lo * lo + 4));
+    for (;;) {
+      const z = lo - Math.log(1 - this.uniform()) / alpha;
+      if (z <= hi && this.uniform() <= Math.exp(-0.5 * (z - alpha) * (z - alpha))) return z;
+    }
   }
 
   /** 1 with probability p, else 0. */
@@ -139,6 +171,9 @@ export class Generator {
 
   /** A random permutation of 0..n-1 (Fisher-Yates). */
   permutation(n: number): Int32Array {
+    if (!Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1) {
+      throw new ValueError(`Generator.permutation: n must be an integer in [0, 2^31), got ${n}`);
+    }
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) out[i] = i;
     for (let i = n - 1; i > 0; i--) {
@@ -164,7 +199,8 @@ export class Generator {
       Array.isArray(state?.s) &&
       state.s.length === 4 &&
       state.s.every((v) => Number.isInteger(v)) &&
-      (state.spare === null || typeof state.spare === 'number');
+      state.s.some((v) => (v | 0) !== 0) && // all-zero is xoshiro's fixed point: zeros forever
+      (state.spare === null || (typeof state.spare === 'number' && Number.isFinite(state.spare)));
     if (!ok) throw new ValueError(`Generator.setState: malformed state ${JSON.stringify(state)}`);
     [this.s0, this.s1, this.s2, this.s3] = state.s.map((v) => v | 0);
     this.spare = state.spare;
@@ -175,72 +211,10 @@ function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
-function normalCdf(z: number): number {
-  return 0.5 * erfcApprox(-z / Math.SQRT2);
-}
-
-function erfcApprox(x: number): number {
-  // Numerical Recipes erfc (Chebyshev), relative error < 1.2e-7: ample for tail sampling.
-  const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t *
-          (1.00002368 +
-            t *
-              (0.37409196 +
-                t *
-                  (0.09678418 +
-                    t *
-                      (-0.18628806 +
-                        t *
-                          (0.27886807 +
-                            t *
-                              (-1.13520398 +
-                                t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? r : 2 - r;
-}
-
-/** Acklam's inverse normal CDF, relative error ~1e-9. */
-function normalQuantile(p: number): number {
-  const a = [
-    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716,
-    2.506628277459239,
-  ];
-  const b = [
-    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972,
-    -13.28068155288572,
-  ];
-  const c = [
-    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734,
-    4.374664141464968, 2.938163982698783,
-  ];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const plow = 0.02425;
-  if (p <= 0) return -Infinity;
-  if (p >= 1) return Infinity;
-  if (p < plow) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    return (
-      (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
-    );
-  }
-  if (p > 1 - plow) {
-    const q = Math.sqrt(-2 * Math.log(1 - p));
-    return (
-      -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
-    );
-  }
-  const q = p - 0.5;
-  const r = q * q;
-  return (
-    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
-    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
-  );
+/** MurmurHash3's 32-bit finaliser: a bijection on 32-bit words that maps 0 to 0. */
+function fmix32(v: number): number {
+  let z = v;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
 }

@@ -46,12 +46,16 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   return out;
 }
 
-/** Resolve a possibly negative axis against a rank, naming the op on failure. */
+/**
+ * Resolve a possibly negative axis against a rank, naming the op on failure. As in torch, a 0-d
+ * tensor accepts axis 0 and -1 (both resolve to 0).
+ */
 export function normalizeAxis(op: string, axis: number, rank: number): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 1)) {
+  const r = Math.max(rank, 1);
+  if (!Number.isInteger(axis) || axis < -r || axis >= r) {
     throw new IndexError(`${op}: axis ${axis} is out of range for a tensor of rank ${rank}`);
   }
-  return axis < 0 ? axis + rank : axis;
+  return axis < 0 ? axis + r : axis;
 }
 
 export function checkShape(op: string, shape: Shape): void {

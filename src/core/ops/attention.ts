@@ -1,4 +1,4 @@
-import { ShapeError } from '../errors.js';
+import { ShapeError, ValueError } from '../errors.js';
 import type { Generator } from '../rng.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -79,6 +79,11 @@ export function scaledDotProductAttention(
         `scaledDotProductAttention: prefixKeys ${pk ? formatShape(pk.shape) : 'missing'} and prefixValues ${pv ? formatShape(pv.shape) : 'missing'} must both be [${B}, ${H}, prefix, ${D}]`,
       );
     }
+    if (pv.rank !== 4 || pv.shape[0] !== B || pv.shape[1] !== H || pv.shape[3] !== v.shape[3]) {
+      throw new ShapeError(
+        `scaledDotProductAttention: prefixValues ${formatShape(pv.shape)} must be [${B}, ${H}, ${pk.shape[2]}, ${v.shape[3]}]`,
+      );
+    }
     P = pk.shape[2];
     keys = concat([pk, k], 2);
     values = concat([pv, v], 2);
@@ -90,7 +95,11 @@ export function scaledDotProductAttention(
   if (options.attnMask) scores = add(scores, options.attnMask);
   let probs = softmax(scores, -1);
   if (options.dropoutP && options.training !== false) {
-    if (!options.rng) throw new ShapeError('scaledDotProductAttention: dropoutP > 0 needs an rng');
+    if (!options.rng) {
+      throw new ValueError(
+        `scaledDotProductAttention: dropoutP ${options.dropoutP} needs an rng (a seeded Generator)`,
+      );
+    }
     probs = dropout(probs, options.dropoutP, options.rng, true);
   }
   return matmul(probs, values);

@@ -84,25 +84,27 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
   ]);
 }
 
-/** Elementwise power with a tensor (or scalar) exponent. */
+/**
+ * Elementwise power with a tensor (or scalar) exponent. As in torch, the base gets no gradient
+ * where the exponent is 0, and the exponent none where the base is 0 and the exponent >= 0
+ * (the naive formulas give 0 * inf and 0 * log 0 = NaN there).
+ */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = operands('pow', a, b);
   const out = apply('pow', x, y);
-  return record('pow', [x, y], out, (g) => [
-    x.requiresGrad
-      ? unbroadcast(
-          apply('mul', g, apply('mul', y, apply('pow', x, apply('sub', y, scalarLike(1, y))))),
-          x.shape,
-        )
-      : null,
-    y.requiresGrad ? unbroadcast(apply('mul', g, apply('mul', out, logRaw(x))), y.shape) : null,
-  ]);
-}
-
-function logRaw(x: Tensor): Tensor {
-  const out = newTensor(x.shape, x.dtype);
-  for (let i = 0; i < x.size; i++) out.data[i] = Math.log(x.data[i]);
-  return out;
+  return record('pow', [x, y], out, (g) => {
+    const xi = broadcastOffsets(x.shape, out.shape);
+    const yi = broadcastOffsets(y.shape, out.shape);
+    const dx = x.requiresGrad ? newTensor(out.shape, g.dtype) : null;
+    const dy = y.requiresGrad ? newTensor(out.shape, g.dtype) : null;
+    for (let i = 0; i < out.size; i++) {
+      const base = x.data[xi[i]];
+      const e = y.data[yi[i]];
+      if (dx) dx.data[i] = e === 0 ? 0 : g.data[i] * e * Math.pow(base, e - 1);
+      if (dy) dy.data[i] = base === 0 && e >= 0 ? 0 : g.data[i] * out.data[i] * Math.log(base);
+    }
+    return [dx && unbroadcast(dx, x.shape), dy && unbroadcast(dy, y.shape)];
+  });
 }
 
 /** Elementwise max; at ties the gradient is split evenly, as PyTorch does. NaN propagates. */

@@ -3,7 +3,7 @@ import { IndexError, ShapeError } from '../errors.js';
 import { formatShape, normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { reshape } from './shape-ops.js';
-import { assertInt, newTensor } from './util.js';
+import { assertInt, assertSameDtype, newTensor } from './util.js';
 
 function checkIndex(op: string, value: number, size: number, position: number): void {
   if (value < 0 || value >= size) {
@@ -60,6 +60,15 @@ export function embedding(weight: Tensor, ids: Tensor): Tensor {
     throw new ShapeError(
       `embedding: weight must be 2-D [vocab, dim], got ${formatShape(weight.shape)}`,
     );
+  const vocab = weight.shape[0];
+  for (let i = 0; i < ids.size; i++) {
+    const id = ids.data[i];
+    if (id < 0 || id >= vocab) {
+      throw new IndexError(
+        `embedding: id ${id} at position ${i} is out of range for a vocabulary of ${vocab}`,
+      );
+    }
+  }
   const rows = indexSelect(weight, 0, new Tensor(ids.data, [ids.size]));
   return reshape(rows, [...ids.shape, weight.shape[1]]);
 }
@@ -119,6 +128,7 @@ function gatherOffsets(
 /** out = x with src added at positions index along axis (torch.scatter_add, not in place). */
 export function scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor): Tensor {
   assertInt('scatterAdd', index);
+  assertSameDtype('scatterAdd', x, src);
   const ax = normalizeAxis('scatterAdd', axis, x.rank);
   if (
     index.rank !== x.rank ||

@@ -32,10 +32,14 @@ export function crossEntropy(
   const ignore = options.ignoreIndex ?? -100;
   const eps = options.labelSmoothing ?? 0;
   const reduction = options.reduction ?? 'mean';
+  checkReduction('crossEntropy', reduction);
   if (!(eps >= 0 && eps <= 1))
     throw new ValueError(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
+  if (logits.rank < 1) {
+    throw new ShapeError('crossEntropy: logits must have a class dim (last), got a 0-d tensor');
+  }
   const C = logits.shape[logits.rank - 1];
-  if (logits.rank < 1 || !sameShape(logits.shape.slice(0, -1), targets.shape)) {
+  if (!sameShape(logits.shape.slice(0, -1), targets.shape)) {
     throw new ShapeError(
       `crossEntropy: logits ${formatShape(logits.shape)} need targets of shape ${formatShape(logits.shape.slice(0, -1))}, got ${formatShape(targets.shape)}`,
     );
@@ -94,6 +98,13 @@ export function crossEntropy(
   });
 }
 
+/** Reject an unknown reduction before any work, listing the ones the op takes. */
+function checkReduction(op: string, reduction: string, allowed = ['mean', 'sum', 'none']): void {
+  if (!allowed.includes(reduction)) {
+    throw new ValueError(`${op}: unknown reduction '${reduction}'; use ${allowed.join(', ')}`);
+  }
+}
+
 function reduce(x: Tensor, reduction: Reduction, op: string): Tensor {
   if (reduction === 'none') return x;
   if (reduction === 'sum') return sum(x);
@@ -113,6 +124,7 @@ function checkPair(op: string, input: Tensor, target: Tensor): void {
 
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   checkPair('mseLoss', input, target);
+  checkReduction('mseLoss', reduction);
   const diff = sub(input, target);
   const out = newTensor(input.shape, input.dtype);
   for (let i = 0; i < out.size; i++) out.data[i] = diff.data[i] * diff.data[i];
@@ -132,6 +144,7 @@ export function huberLoss(
   reduction: Reduction = 'mean',
 ): Tensor {
   checkPair('huberLoss', input, target);
+  checkReduction('huberLoss', reduction);
   if (!(delta > 0)) throw new ValueError(`huberLoss: delta must be > 0, got ${delta}`);
   const diff = sub(input, target);
   const out = newTensor(input.shape, input.dtype);
@@ -163,6 +176,7 @@ export interface KlDivOptions {
 export function klDiv(input: Tensor, target: Tensor, options: KlDivOptions = {}): Tensor {
   checkPair('klDiv', input, target);
   const reduction = options.reduction ?? 'mean';
+  checkReduction('klDiv', reduction, ['mean', 'sum', 'none', 'batchmean']);
   const logTarget = options.logTarget ?? false;
   const out = newTensor(input.shape, input.dtype);
   for (let i = 0; i < out.size; i++) {

@@ -2,7 +2,7 @@ import { record } from '../autograd.js';
 import { backendFor } from '../backend/index.js';
 import type { FloatArray } from '../dtype.js';
 import { ShapeError } from '../errors.js';
-import { broadcastShapes, formatShape, sameShape } from '../shape.js';
+import { broadcastShapes, formatShape, sameShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { expandTo, sumTo } from './reduce.js';
 import { assertFloat, assertSameDtype, newTensor } from './util.js';
@@ -40,6 +40,17 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
       `matmul: inner dims differ: a ${formatShape(a.shape)}${transA ? 'ᵀ' : ''} has k=${k}, b ${formatShape(b.shape)}${transB ? 'ᵀ' : ''} has k=${kb}`,
     );
   }
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  if (batchA.length > 0 && batchB.length > 0) {
+    try {
+      broadcastShapes('matmul', batchA, batchB);
+    } catch {
+      throw new ShapeError(
+        `matmul: batch dims of a ${formatShape(a.shape)} and b ${formatShape(b.shape)} cannot be broadcast`,
+      );
+    }
+  }
   const out = gemmForward(a, b, m, n, k, transA, transB);
   return record('matmul', [a, b], out, (g) => {
     // C = op(A) op(B):  d op(A) = G op(B)ᵀ,  d op(B) = op(A)ᵀ G; transposes fold back into flags.
@@ -61,7 +72,8 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
 
 /** dW for x[..., m, k] @ op(W): one GEMM over all rows instead of a batch of them and a sum. */
 function foldedWeightGrad(a: Tensor, g: Tensor, n: number, k: number, transB: boolean): Tensor {
-  const rows = (a.size / k) | 0;
+  // Rows counted from the leading dims, not size / k, which is 0/0 when k is 0.
+  const rows = sizeOf(a.shape.slice(0, -1));
   const a2 = new Tensor(a.data, [rows, k]);
   const g2 = new Tensor(g.data, [rows, n]);
   return transB
@@ -90,7 +102,7 @@ function gemmForward(
   const backend = backendFor(x.dtype);
   // A 2-D right operand with an untransposed left: fold the left batch into m (one big GEMM).
   if (yb.length === 0 && !transX) {
-    const rows = (x.size / k) | 0;
+    const rows = sizeOf(x.shape.slice(0, -1));
     const out = newTensor([...xb, m, n], x.dtype);
     backend.gemm(x.data as FloatArray, y.data as FloatArray, out.data as FloatArray, {
       batch: 1,

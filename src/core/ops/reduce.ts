@@ -17,7 +17,8 @@ export function resolveAxes(op: string, axis: Axis, rank: number): number[] {
   const out = [...new Set(list.map((a) => normalizeAxis(op, a, rank)))].sort((a, b) => a - b);
   if (out.length !== list.length)
     throw new ShapeError(`${op}: repeated axis in [${list.join(',')}]`);
-  return out;
+  // A 0-d tensor has no dim to reduce: axis 0 / -1 is accepted (as torch) and is the identity.
+  return rank === 0 ? [] : out;
 }
 
 function reducedShape(shape: Shape, axes: number[], keepDim: boolean): number[] {
@@ -113,14 +114,32 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   return withShape(sumRaw(g, axes), shape);
 }
 
-/** max/min along one axis (or all): values, with gradient to the first extremal element. */
-function extremum(op: 'max' | 'min', x: Tensor, axis: number | undefined, keepDim: boolean) {
-  if (x.size === 0) throw new ShapeError(`${op}: cannot reduce an empty tensor`);
-  const flat = axis === undefined;
-  const ax = flat ? 0 : normalizeAxis(op, axis, x.rank);
+/**
+ * max/min along one axis (or all): values, with gradient to the first extremal element. `name`
+ * is the public op (max, argmax, ...) for error messages.
+ */
+function extremum(
+  name: string,
+  op: 'max' | 'min',
+  x: Tensor,
+  axis: number | undefined,
+  keepDim: boolean,
+) {
+  const flat = axis === undefined || x.rank === 0;
+  const ax = axis === undefined ? 0 : normalizeAxis(name, axis, x.rank);
   const shape = flat ? [x.size] : x.shape;
   const [outer, len, inner] = split3(shape, ax);
-  const values = newTensor(flat ? [] : reducedShape(x.shape, [ax], keepDim), x.dtype);
+  if (len === 0) {
+    throw new ShapeError(
+      `${name}: cannot reduce dim ${axis ?? 'all'} of size 0 in a tensor of shape ${formatShape(x.shape)}`,
+    );
+  }
+  const outShape = flat
+    ? keepDim
+      ? x.shape.map(() => 1)
+      : []
+    : reducedShape(x.shape, [ax], keepDim);
+  const values = newTensor(outShape, x.dtype);
   const indices = newTensor(values.shape, 'int32');
   const xd = x.data;
   const better = op === 'max' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
@@ -156,7 +175,7 @@ function extremumOp(
   axis: number | undefined,
   keepDim: boolean,
 ): Tensor {
-  const { values, indices, len, inner } = extremum(op, x, axis, keepDim);
+  const { values, indices, len, inner } = extremum(op, op, x, axis, keepDim);
   return record(op, [x], values, (g) => {
     const dx = newTensor(x.shape, g.dtype);
     for (let j = 0; j < indices.size; j++) {
@@ -170,18 +189,18 @@ function extremumOp(
 
 /** Index of the (first) maximum along an axis, or of the flattened tensor; int32. */
 export function argmax(x: Tensor, axis?: number, options: ReduceOptions = {}): Tensor {
-  return extremum('max', x, axis, options.keepDim ?? false).indices;
+  return extremum('argmax', 'max', x, axis, options.keepDim ?? false).indices;
 }
 
 export function argmin(x: Tensor, axis?: number, options: ReduceOptions = {}): Tensor {
-  return extremum('min', x, axis, options.keepDim ?? false).indices;
+  return extremum('argmin', 'min', x, axis, options.keepDim ?? false).indices;
 }
 
 /** log(sum(exp(x))) along an axis, stable (max subtracted). */
 export function logsumexp(x: Tensor, axis: number, options: ReduceOptions = {}): Tensor {
   assertFloat('logsumexp', x);
   const ax = normalizeAxis('logsumexp', axis, x.rank);
-  const [outer, len, inner] = split3(x.shape, ax);
+  const [outer, len, inner] = split3(x.rank === 0 ? [1] : x.shape, ax);
   const keep = reducedShape(x.shape, [ax], true);
   const out = newTensor(reducedShape(x.shape, [ax], options.keepDim ?? false), x.dtype);
   const xd = x.data;

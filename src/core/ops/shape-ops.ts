@@ -1,5 +1,5 @@
 import { record } from '../autograd.js';
-import { IndexError, ShapeError } from '../errors.js';
+import { DTypeError, IndexError, ShapeError } from '../errors.js';
 import { formatShape, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { expandTo, sumTo } from './reduce.js';
@@ -35,6 +35,11 @@ export function flatten(x: Tensor, start = 0, end = -1): Tensor {
   if (x.rank === 0) return reshape(x, [1]);
   const s = normalizeAxis('flatten', start, x.rank);
   const e = normalizeAxis('flatten', end, x.rank);
+  if (s > e) {
+    throw new ShapeError(
+      `flatten: start dim ${start} comes after end dim ${end} for ${formatShape(x.shape)}`,
+    );
+  }
   const merged = x.shape.slice(s, e + 1).reduce((p, d) => p * d, 1);
   return reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
 }
@@ -52,6 +57,7 @@ export function squeeze(x: Tensor, axis?: number): Tensor {
       x.shape.filter((d) => d !== 1),
     );
   const ax = normalizeAxis('squeeze', axis, x.rank);
+  if (x.rank === 0) return reshape(x, []); // torch: squeezing a 0-d tensor is the identity
   if (x.shape[ax] !== 1) {
     throw new ShapeError(
       `squeeze: dim ${axis} of ${formatShape(x.shape)} has size ${x.shape[ax]}, not 1`,
@@ -131,6 +137,7 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
  * bounds count from the end. Along the first non-trivial axis this is a zero-copy view.
  */
 export function slice(x: Tensor, axis: number, start: number, end?: number): Tensor {
+  if (x.rank === 0) throw new ShapeError('slice: cannot slice a 0-d tensor');
   const ax = normalizeAxis('slice', axis, x.rank);
   const len = x.shape[ax];
   const s = start < 0 ? start + len : start;
@@ -171,12 +178,13 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   if (tensors.length === 0) throw new ShapeError('concat: need at least one tensor');
   const first = tensors[0];
+  if (first.rank === 0) throw new ShapeError('concat: cannot concatenate 0-d tensors; use stack');
   const ax = normalizeAxis('concat', axis, first.rank);
   for (const [i, t] of tensors.entries()) {
-    const ok =
-      t.rank === first.rank &&
-      t.dtype === first.dtype &&
-      t.shape.every((d, j) => j === ax || d === first.shape[j]);
+    if (t.dtype !== first.dtype) {
+      throw new DTypeError(`concat: tensor ${i} is ${t.dtype}, expected ${first.dtype}`);
+    }
+    const ok = t.rank === first.rank && t.shape.every((d, j) => j === ax || d === first.shape[j]);
     if (!ok) {
       throw new ShapeError(
         `concat: tensor ${i} has shape ${formatShape(t.shape)} (${t.dtype}), incompatible with ${formatShape(first.shape)} (${first.dtype}) along axis ${axis}`,
@@ -241,8 +249,12 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
       throw new ShapeError(`split: chunk size must be a positive integer, got ${sizes}`);
     parts = [];
     for (let s = 0; s < len; s += sizes) parts.push(Math.min(sizes, len - s));
+    if (len === 0) parts.push(0); // torch: an empty dim still splits into one (empty) chunk
   } else {
     parts = [...sizes];
+    if (parts.some((p) => !Number.isInteger(p) || p < 0)) {
+      throw new ShapeError(`split: sizes [${parts.join(',')}] must be non-negative integers`);
+    }
     if (parts.reduce((p, d) => p + d, 0) !== len) {
       throw new ShapeError(
         `split: sizes [${parts.join(',')}] do not add up to dim ${axis} of size ${len}`,
@@ -258,11 +270,24 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
   return out;
 }
 
-/** Broadcast to a larger shape (copies); the gradient sums back. */
+/**
+ * Broadcast to a larger shape (copies); the gradient sums back. As torch.expand: new dims go in
+ * front, a size-1 dim may take any size, -1 keeps an existing dim.
+ */
 export function expand(x: Tensor, shape: Shape): Tensor {
-  const out = expandTo(
-    x,
-    shape.map((d, i) => (d === -1 ? x.shape[i - (shape.length - x.rank)] : d)),
-  );
+  const lead = shape.length - x.rank;
+  const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
+  const fits =
+    lead >= 0 &&
+    target.every(
+      (d, i) =>
+        Number.isInteger(d) &&
+        d >= 0 &&
+        (i < lead || x.shape[i - lead] === 1 || x.shape[i - lead] === d),
+    );
+  if (!fits) {
+    throw new ShapeError(`expand: cannot expand ${formatShape(x.shape)} to ${formatShape(shape)}`);
+  }
+  const out = expandTo(x, target);
   return record('expand', [x], out, (g) => [sumTo(g, x.shape)]);
 }

@@ -9,7 +9,7 @@ import { assertFloat, newTensor } from './util.js';
 /** Apply a last-axis op along any axis by moving that axis last and back. */
 function alongAxis(x: Tensor, axis: number, op: string, lastAxis: (t: Tensor) => Tensor): Tensor {
   const ax = normalizeAxis(op, axis, x.rank);
-  if (ax === x.rank - 1) return lastAxis(x);
+  if (ax === x.rank - 1 || x.rank === 0) return lastAxis(x); // a 0-d tensor is one row of one
   return transpose(lastAxis(transpose(x, ax, -1)), ax, -1);
 }
 

@@ -61,7 +61,12 @@ export const abs = defineUnary('abs', 'Math.abs(x)', 'x > 0 ? g : (x < 0 ? -g : 
 export const square = defineUnary('square', 'x * x', 'g * 2 * x');
 export const sin = defineUnary('sin', 'Math.sin(x)', 'g * Math.cos(x)');
 export const cos = defineUnary('cos', 'Math.cos(x)', '-g * Math.sin(x)');
-const powScalarOp = defineUnary('powScalar', 'Math.pow(x, p)', 'g * p * Math.pow(x, p - 1)');
+// Exponent 0 has a zero gradient everywhere (torch), not 0 * x^-1 = NaN at x = 0.
+const powScalarOp = defineUnary(
+  'powScalar',
+  'Math.pow(x, p)',
+  'p === 0 ? 0 : g * p * Math.pow(x, p - 1)',
+);
 const scaleOp = defineUnary('scale', 'x * p', 'g * p');
 const addScalarOp = defineUnary('addScalar', 'x + p', 'g');
 const leakyReluOp = defineUnary('leakyRelu', 'x > 0 ? x : x * p', 'x > 0 ? g : g * p');
