@@ -6,12 +6,7 @@ import { OsmosisError } from '../core/errors.js';
 import { DTYPE_SIZES } from '../core/safetensors/dtypes.js';
 import type { SafeTensorInfo } from '../core/safetensors/header.js';
 import { readSafetensorsHeader } from '../core/safetensors/reader.js';
-
-/** Text sinks; each call gets complete lines, newline included (like process.stdout.write). */
-export interface CommandIO {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+import type { CommandIO } from './io.js';
 
 const USAGE = `Usage: osmosis inspect FILE [--json]
 

@@ -1,0 +1,208 @@
+// Blocked, multithreaded SGEMM (BLIS loop order):
+//   jc over n by NC -> pc over k by KC (pack B) -> ic over m by MC (pack A) -> jr by NR -> ir by MR
+// The packed B sliver (KC x 8) stays in L1 while packed A slivers stream from the L2-resident
+// A block, and each C tile is loaded/stored once per KC-deep pass.
+//
+// Block sizes for a Zen-class core (48 KB L1d, 1 MB L2): KC = 384 keeps the B sliver (12 KB)
+// and an A sliver (7.5 KB) in L1 and amortizes each C tile's load/store over 384 k steps;
+// MC = 120 (24 slivers) keeps the A block at 180 KB in L2; NC = 2048 bounds the packed B panel
+// at 3 MB per thread. Without copies, every KC in {256, 384, 512} x MC in {60, 120, 240} ran
+// within noise of the kernel's own 48-51 GFLOP/s at 1024^3 on one core, so these are chosen
+// for headroom on smaller caches (32 KB L1d, 512 KB L2) rather than measured to the last %.
+
+import { MR, NR, kernel5x8, kernelEdge } from './gemm-kernel';
+import { packA, packB } from './gemm-pack';
+
+const KC: i32 = 384;
+const MC: i32 = 120;
+const NC: i32 = 2048;
+
+const PACK_A_BYTES: usize = <usize>(MC * KC * 4);
+const PACK_B_BYTES: usize = <usize>(NC * KC * 4);
+const TILE_BYTES: usize = <usize>(MR * NR * 4);
+
+/** Bytes of scratch each thread needs: packed A block, packed B panel, one edge tile. */
+export function gemmScratchBytes(): usize {
+  return PACK_A_BYTES + PACK_B_BYTES + TILE_BYTES;
+}
+
+// Job slots in the control block (byte offsets; src/core/backend/wasm/layout.ts mirrors them).
+const ACTIVE: usize = 16;
+const A: usize = 32;
+const B: usize = 36;
+const C: usize = 40;
+const BATCH: usize = 44;
+const M: usize = 48;
+const N: usize = 52;
+const K: usize = 56;
+const TRANS_A: usize = 60;
+const TRANS_B: usize = 64;
+const STRIDE_A: usize = 68;
+const STRIDE_B: usize = 72;
+const STRIDE_C: usize = 76;
+const ALPHA: usize = 80;
+const BETA: usize = 84;
+const SCRATCH: usize = 88;
+const SCRATCH_STRIDE: usize = 92;
+
+/**
+ * Runs thread tid's share of the GEMM described in the control block at ctl. Every thread gets a
+ * disjoint part of C, so no thread waits on another: whole matrices of the batch when there are
+ * enough of them, otherwise NR-wide column ranges (or MR-tall row ranges when m > n) of each one.
+ */
+export function gemmRun(ctl: usize, tid: i32): void {
+  const nthreads = load<i32>(ctl + ACTIVE);
+  const a = load<usize>(ctl + A);
+  const b = load<usize>(ctl + B);
+  const c = load<usize>(ctl + C);
+  const batch = load<i32>(ctl + BATCH);
+  const m = load<i32>(ctl + M);
+  const n = load<i32>(ctl + N);
+  const k = load<i32>(ctl + K);
+  const transA = load<i32>(ctl + TRANS_A) != 0;
+  const transB = load<i32>(ctl + TRANS_B) != 0;
+  const sa = load<usize>(ctl + STRIDE_A) << 2;
+  const sb = load<usize>(ctl + STRIDE_B) << 2;
+  const sc = load<usize>(ctl + STRIDE_C) << 2;
+  const alpha = load<f32>(ctl + ALPHA);
+  const beta = load<f32>(ctl + BETA);
+  const scratch = load<usize>(ctl + SCRATCH) + <usize>tid * load<usize>(ctl + SCRATCH_STRIDE);
+
+  // Splitting the batch needs disjoint C matrices (strideC 0 accumulates into one C, in order).
+  const disjoint = sc >= (<usize>m * <usize>n) << 2;
+  const byBatch = disjoint && batch >= nthreads && (batch % nthreads == 0 || batch >= 4 * nthreads);
+  if (byBatch) {
+    const b0 = <i32>((<i64>batch * tid) / nthreads);
+    const b1 = <i32>((<i64>batch * (tid + 1)) / nthreads);
+    for (let i = b0; i < b1; i++) {
+      const o = <usize>i;
+      gemm2d(
+        a + o * sa,
+        b + o * sb,
+        c + o * sc,
+        m,
+        n,
+        k,
+        transA,
+        transB,
+        alpha,
+        beta,
+        0,
+        m,
+        0,
+        n,
+        scratch,
+      );
+    }
+    return;
+  }
+  let m0 = 0;
+  let m1 = m;
+  let n0 = 0;
+  let n1 = n;
+  if (n >= m) {
+    const tiles = (n + NR - 1) / NR;
+    n0 = min(n, <i32>((<i64>tiles * tid) / nthreads) * NR);
+    n1 = min(n, <i32>((<i64>tiles * (tid + 1)) / nthreads) * NR);
+  } else {
+    const tiles = (m + MR - 1) / MR;
+    m0 = min(m, <i32>((<i64>tiles * tid) / nthreads) * MR);
+    m1 = min(m, <i32>((<i64>tiles * (tid + 1)) / nthreads) * MR);
+  }
+  if (m0 >= m1 || n0 >= n1) return;
+  for (let i = 0; i < batch; i++) {
+    const o = <usize>i;
+    gemm2d(
+      a + o * sa,
+      b + o * sb,
+      c + o * sc,
+      m,
+      n,
+      k,
+      transA,
+      transB,
+      alpha,
+      beta,
+      m0,
+      m1,
+      n0,
+      n1,
+      scratch,
+    );
+  }
+}
+
+/** C[m0..m1, n0..n1] = alpha * op(A) op(B) + beta * C for one matrix of the batch. */
+function gemm2d(
+  a: usize,
+  b: usize,
+  c: usize,
+  m: i32,
+  n: i32,
+  k: i32,
+  transA: bool,
+  transB: bool,
+  alpha: f32,
+  beta: f32,
+  m0: i32,
+  m1: i32,
+  n0: i32,
+  n1: i32,
+  scratch: usize,
+): void {
+  const ldc = (<usize>n) << 2;
+  if (k == 0 || alpha == 0) {
+    scaleC(c, ldc, m0, m1, n0, n1, beta);
+    return;
+  }
+  // beta 0 and 1 fold into the kernel's overwrite/accumulate store; any other beta scales C first.
+  let accumulateFirst = beta != 0;
+  if (beta != 0 && beta != 1) scaleC(c, ldc, m0, m1, n0, n1, beta);
+  const pa = scratch;
+  const pb = scratch + PACK_A_BYTES;
+  const tile = pb + PACK_B_BYTES;
+  const lda = transA ? m : k;
+  const ldb = transB ? k : n;
+  for (let jc = n0; jc < n1; jc += NC) {
+    const nc = min(NC, n1 - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const accumulate = pc > 0 || accumulateFirst;
+      packB(b, transB, ldb, jc, nc, pc, kc, pb);
+      for (let ic = m0; ic < m1; ic += MC) {
+        const mc = min(MC, m1 - ic);
+        packA(a, transA, lda, ic, mc, pc, kc, alpha, pa);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const sliverB = pb + ((<usize>(jr * kc)) << 2);
+          const cCol = c + ((<usize>(jc + jr)) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const sliverA = pa + ((<usize>(ir * kc)) << 2);
+            const cTile = cCol + <usize>(ic + ir) * ldc;
+            if (mr == MR && nr == NR) kernel5x8(sliverA, sliverB, kc, cTile, ldc, accumulate);
+            else kernelEdge(sliverA, sliverB, kc, cTile, ldc, accumulate, mr, nr, tile);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** C[m0..m1, n0..n1] *= beta (beta 0 writes zeros, so NaNs already in C do not survive). */
+function scaleC(c: usize, ldc: usize, m0: i32, m1: i32, n0: i32, n1: i32, beta: f32): void {
+  if (beta == 1) return;
+  const vb = f32x4.splat(beta);
+  for (let i = m0; i < m1; i++) {
+    const row = c + <usize>i * ldc;
+    let j = n0;
+    for (; j + 4 <= n1; j += 4) {
+      const p = row + ((<usize>j) << 2);
+      v128.store(p, beta == 0 ? f32x4.splat(0) : f32x4.mul(v128.load(p), vb));
+    }
+    for (; j < n1; j++) {
+      const p = row + ((<usize>j) << 2);
+      store<f32>(p, beta == 0 ? 0 : load<f32>(p) * beta);
+    }
+  }
+}

@@ -1,0 +1,19 @@
+// Entry point of build/kernels.wasm. The module imports a shared memory; JS owns its layout above
+// heapBase() (a control block, per-thread GEMM scratch, then an arena for operands). Its only
+// static data are the constant tables of Math.log, so instantiating it once per thread on the
+// same memory rewrites identical bytes and disturbs nothing.
+
+export { gemmRun, gemmScratchBytes } from './gemm';
+export {
+  softmaxRows,
+  softmaxBackwardRows,
+  logSoftmaxRows,
+  layerNormRows,
+  layerNormBackwardRows,
+} from './rows';
+export { gelu, geluBackward, adamStep } from './pointwise';
+
+/** First byte past this module's static data; JS lays out its regions above it. */
+export function heapBase(): usize {
+  return __heap_base;
+}

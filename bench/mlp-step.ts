@@ -1,0 +1,39 @@
+import { Generator, mseLoss, randn } from '../src/core/index.js';
+import { MLP } from '../src/nn/index.js';
+import { Adam } from '../src/optim/index.js';
+import { median, timeRuns } from './harness.js';
+
+/**
+ * One training step of the RL-sized MLP (4 -> 64 -> 64 -> 2, tanh), batch 64, MSE, Adam: the
+ * workload where per-op overhead, not FLOPs, decides the time.
+ */
+export function runMlpStep(options: { steps?: number; warmup?: number }) {
+  const rng = new Generator(0);
+  const model = new MLP([4, 64, 64, 2], { activation: 'tanh', rng });
+  const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
+  const x = randn([64, 4], rng);
+  const y = randn([64, 2], rng);
+  let loss = 0;
+  const step = (): void => {
+    optimizer.zeroGrad();
+    const l = mseLoss(model.forward(x), y);
+    l.backward();
+    optimizer.step();
+    loss = l.item();
+  };
+  const samplesMs = timeRuns(step, options.warmup ?? 200, options.steps ?? 2000);
+  const samples = samplesMs.map((ms) => ms * 1000);
+  return {
+    median: median(samples),
+    unit: 'us' as const,
+    samples: subsample(samples),
+    finalLoss: loss,
+  };
+}
+
+/** Keep JSON small: at most 200 evenly spaced samples. */
+export function subsample(values: number[], max = 200): number[] {
+  if (values.length <= max) return values;
+  const stride = values.length / max;
+  return Array.from({ length: max }, (_, i) => values[Math.floor(i * stride)]);
+}

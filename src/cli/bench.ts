@@ -1,0 +1,105 @@
+import { parseArgs } from 'node:util';
+import { runGemm } from '../../bench/gemm.js';
+import { runGptStep } from '../../bench/gpt-step.js';
+import { peakRssMb } from '../../bench/harness.js';
+import { runMlpStep } from '../../bench/mlp-step.js';
+import { parseBackendName } from '../core/backend/index.js';
+import { useBackend } from '../core/backend/select.js';
+import { ValueError } from '../core/errors.js';
+import type { CommandIO } from './io.js';
+
+const USAGE = `Usage: osmosis bench <name> [--backend wasm|blas|js] [--threads N] [--steps N] [--warmup N] [--json]
+
+Benchmarks (each has a PyTorch twin under bench/pytorch/; docs/benchmarks.md has the ratios):
+  gemm      float32 matrix products at 256/512/1024 (plus transposed variants): GFLOP/s
+  gpt-step  one training step of a small GPT (d_model 256, 4 layers, seq 128, batch 8): ms
+  mlp-step  one training step of a 4-64-64-2 tanh MLP, batch 64, MSE, Adam: microseconds
+
+Options:
+  --backend   kernel backend (default: OSMOSIS_BACKEND or wasm)
+  --threads   threads for the kernels (default: all cores)
+  --steps     timed steps (gpt-step 10, mlp-step 2000, gemm repeats 10)
+  --warmup    untimed steps first
+  --json      print one JSON object on stdout
+`;
+
+const benches = {
+  gemm: (o: { steps?: number }) => runGemm({ repeats: o.steps }),
+  'gpt-step': runGptStep,
+  'mlp-step': runMlpStep,
+} as const;
+
+export async function benchCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      backend: { type: 'string' },
+      threads: { type: 'string' },
+      steps: { type: 'string' },
+      warmup: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help || positionals.length === 0) {
+    io.stdout(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const name = positionals[0];
+  if (!(name in benches))
+    throw new ValueError(
+      `unknown benchmark '${name}'; choose one of ${Object.keys(benches).join(', ')}`,
+    );
+  const int = (flag: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1)
+      throw new ValueError(`--${flag} must be a positive integer, got '${v}'`);
+    return n;
+  };
+  const backendName = parseBackendName(
+    values.backend ?? process.env.OSMOSIS_BACKEND ?? 'wasm',
+    '--backend',
+  );
+  const backend = await useBackend(backendName, { threads: int('threads', values.threads) });
+  const result = benches[name as keyof typeof benches]({
+    steps: int('steps', values.steps),
+    warmup: int('warmup', values.warmup),
+  });
+  const record = {
+    name,
+    backend: backend.name,
+    threads: backend.threads,
+    ...result,
+    peakRssMb: peakRssMb(),
+    node: process.version,
+  };
+  if (values.json) io.stdout(`${JSON.stringify(record)}\n`);
+  else io.stdout(formatRecord(record));
+  return 0;
+}
+
+function formatRecord(r: Record<string, unknown>): string {
+  const lines = [`${r.name} on ${r.backend} (${r.threads} thread${r.threads === 1 ? '' : 's'})`];
+  if (Array.isArray(r.results)) {
+    for (const g of r.results as {
+      size: number;
+      transA: boolean;
+      transB: boolean;
+      medianMs: number;
+      gflops: number;
+    }[]) {
+      const op = `${g.transA ? 'Aᵀ' : 'A'}·${g.transB ? 'Bᵀ' : 'B'}`;
+      lines.push(
+        `  ${String(g.size).padStart(5)}  ${op.padEnd(6)} ${g.medianMs.toFixed(3).padStart(9)} ms  ${g.gflops.toFixed(1).padStart(7)} GFLOP/s`,
+      );
+    }
+  } else {
+    lines.push(
+      `  median ${(r.median as number).toFixed(r.unit === 'us' ? 1 : 2)} ${r.unit} per step`,
+    );
+  }
+  lines.push(`  peak RSS ${(r.peakRssMb as number).toFixed(0)} MB`);
+  return `${lines.join('\n')}\n`;
+}

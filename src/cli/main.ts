@@ -1,0 +1,80 @@
+import { OsmosisError } from '../core/errors.js';
+import { benchCommand } from './bench.js';
+import { demoCommand } from './demo.js';
+import { inspectCommand } from './inspect.js';
+import { processIO, type Command, type CommandIO } from './io.js';
+import { reportCommand } from './report.js';
+import { rlCommand } from './rl.js';
+import { runCommand } from './run.js';
+import { runsCommand } from './runs.js';
+
+const commands: Command[] = [
+  {
+    name: 'demo',
+    summary: 'run the main job: a small transfer-learning experiment',
+    run: demoCommand,
+  },
+  {
+    name: 'bench',
+    summary: 'run a benchmark (gemm, gpt-step, mlp-step) and print its results',
+    run: benchCommand,
+  },
+  {
+    name: 'inspect',
+    summary: 'list the tensors and metadata of a safetensors file',
+    run: inspectCommand,
+  },
+];
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'Usage: osmosis <command> [options]',
+    '',
+    'Osmosis: transfer learning across language models and multi-agent systems.',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `osmosis <command> --help` for the options of a command.',
+    'Environment: OSMOSIS_BACKEND=wasm|blas|js picks the kernel backend (default wasm).',
+    '',
+  ].join('\n');
+}
+
+/** Entry point of the `osmosis` binary; returns the exit code. */
+export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage());
+    return 0;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout(`${await packageVersion()}\n`);
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.stderr(`osmosis: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    // Expected failures (bad input, bad files) get one line; anything else is a bug: show it all.
+    if (err instanceof OsmosisError) {
+      io.stderr(`osmosis ${name}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+async function packageVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const { findPackageRoot } = await import('../util/package-root.js');
+  const pkg = JSON.parse(await readFile(`${findPackageRoot()}/package.json`, 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}

@@ -1,0 +1,345 @@
+import type { FloatArray } from '../../dtype.js';
+import { BackendError, ShapeError } from '../../errors.js';
+import type { Backend, GemmArgs } from '../backend.js';
+import { jsBackend } from '../js.js';
+import type { WasmHeap } from './heap.js';
+import { ACTIVE, JOB } from './layout.js';
+import type { WorkerPool } from './pool.js';
+
+/** The exports of build/kernels.wasm (byte offsets into the shared memory, sizes in floats). */
+export interface KernelExports {
+  heapBase(): number;
+  gemmScratchBytes(): number;
+  gemmRun(ctl: number, tid: number): void;
+  softmaxRows(x: number, out: number, rows: number, cols: number): void;
+  softmaxBackwardRows(y: number, dy: number, dx: number, rows: number, cols: number): void;
+  logSoftmaxRows(x: number, out: number, rows: number, cols: number): void;
+  layerNormRows(
+    x: number,
+    gamma: number,
+    beta: number,
+    out: number,
+    mean: number,
+    rstd: number,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
+  layerNormBackwardRows(
+    x: number,
+    gamma: number,
+    mean: number,
+    rstd: number,
+    dy: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    rows: number,
+    cols: number,
+  ): void;
+  gelu(x: number, out: number, n: number, approximate: number): void;
+  geluBackward(x: number, dy: number, dx: number, n: number, approximate: number): void;
+  adamStep(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    eps: number,
+    l2: number,
+    decay: number,
+    stepSize: number,
+    sqrtBc2: number,
+  ): void;
+}
+
+/**
+ * Below this many flops (2 m n k batch) a GEMM runs on the main thread alone: waking a worker
+ * and waiting for it costs about as much as the work saved. Median time per n^3 GEMM, one vs
+ * two threads, idle 2-core Zen 5 VM: n = 64: 14.0 vs 18.7 us; 80: 24.6 vs 28.7; 96: 43.1 vs
+ * 42.2; 128: 93.7 vs 82.5; 192: 331 vs 238.
+ */
+const PARALLEL_MIN_FLOPS = 2 * 96 ** 3;
+
+const f32 = (x: FloatArray | null): x is Float32Array | null =>
+  x === null || x instanceof Float32Array;
+
+/** Elements spanned by `batch` matrices of `size` elements, `stride` apart (0 = broadcast). */
+function span(batch: number, stride: number, size: number): number {
+  return size === 0 ? 0 : (batch - 1) * stride + size;
+}
+
+function checkLength(op: string, name: string, x: FloatArray, need: number, args: string): void {
+  if (x.length < need) {
+    throw new ShapeError(`${op}: '${name}' has ${x.length} elements, needs ${need} (${args})`);
+  }
+}
+
+/**
+ * The wasm backend's kernels. Engine tensors live on the JS heap, so each call copies its
+ * operands into the wasm arena (TypedArray.set, memcpy speed), runs, and copies results back;
+ * in-place kernels overwrite an input's arena copy to keep the working set small. Anything not
+ * float32 goes to the js backend.
+ *
+ * Every float32 kernel stays in wasm because it beats js with the copies included (one thread,
+ * best of 5-10 runs, CPU time, Zen 5 dev VM; two runs on a shared machine, so ranges):
+ *   softmaxRows / logSoftmaxRows   1024 x 256..1024       6.5-8.8x  (js calls Math.exp per element)
+ *   softmaxBackwardRows            1024 x 256..1024       2.6-6.7x
+ *   layerNormRows                  1024 x 256..1024       4.2-6.0x
+ *   layerNormBackwardRows          1024 x 256..1024       5.6-7.9x
+ *   gelu, geluBackward (erf)       1M elements            6.8-8.8x  (js sums an erf series)
+ *   gelu, geluBackward (tanh)      1M elements            7.2-10.7x
+ *   adamStep                       3M elements            2.2-2.6x  (7 copies of 12 MB dominate)
+ */
+export class WasmKernels implements Backend {
+  readonly name = 'wasm' as const;
+  private readonly job: Int32Array;
+  private readonly jobF32: Float32Array;
+  private disposed = false;
+
+  constructor(
+    private readonly k: KernelExports,
+    private readonly heap: WasmHeap,
+    private readonly pool: WorkerPool | null,
+    readonly threads: number,
+    private readonly ctlOffset: number,
+    private readonly scratch: { base: number; stride: number },
+  ) {
+    this.job = new Int32Array(heap.memory.buffer, ctlOffset, 32);
+    this.jobF32 = new Float32Array(heap.memory.buffer, ctlOffset, 32);
+  }
+
+  gemm(a: FloatArray, b: FloatArray, c: FloatArray, args: GemmArgs): void {
+    if (!(f32(a) && f32(b) && f32(c))) return jsBackend.gemm(a, b, c, args);
+    const { batch, m, n, k, strideA, strideB, strideC, beta } = args;
+    if (batch <= 0 || m <= 0 || n <= 0) return;
+    const lenA = span(batch, strideA, m * k);
+    const lenB = span(batch, strideB, k * n);
+    const lenC = span(batch, strideC, m * n);
+    const desc = `batch ${batch}, m ${m}, n ${n}, k ${k}, strides ${strideA}/${strideB}/${strideC}`;
+    checkLength('gemm', 'a', a, lenA, desc);
+    checkLength('gemm', 'b', b, lenB, desc);
+    checkLength('gemm', 'c', c, lenC, desc);
+    const heap = this.begin('gemm');
+    const pa = heap.put(a, lenA, 'gemm');
+    const pb = heap.put(b, lenB, 'gemm');
+    // C is read when accumulating, and when gaps between its matrices must survive the copy back.
+    const readC = beta !== 0 || (batch > 1 && strideC !== m * n);
+    const pc = readC ? heap.put(c, lenC, 'gemm') : heap.alloc(lenC, 'gemm');
+
+    const job = this.job;
+    job[JOB.a] = pa;
+    job[JOB.b] = pb;
+    job[JOB.c] = pc;
+    job[JOB.batch] = batch;
+    job[JOB.m] = m;
+    job[JOB.n] = n;
+    job[JOB.k] = k;
+    job[JOB.transA] = args.transA ? 1 : 0;
+    job[JOB.transB] = args.transB ? 1 : 0;
+    job[JOB.strideA] = strideA;
+    job[JOB.strideB] = strideB;
+    job[JOB.strideC] = strideC;
+    this.jobF32[JOB.alpha] = args.alpha;
+    this.jobF32[JOB.beta] = beta;
+    job[JOB.scratch] = this.scratch.base;
+    job[JOB.scratchStride] = this.scratch.stride;
+    // C matrices that partly overlap (0 < strideC < m n) would race between threads.
+    const overlapping = batch > 1 && strideC !== 0 && strideC < m * n;
+    if (this.pool === null || overlapping || 2 * batch * m * n * k < PARALLEL_MIN_FLOPS) {
+      job[ACTIVE] = 1;
+      this.k.gemmRun(this.ctlOffset, 0);
+    } else {
+      this.pool.run(this.threads, () => this.k.gemmRun(this.ctlOffset, 0), 'gemm');
+    }
+    heap.read(pc, c, lenC);
+  }
+
+  softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
+    if (!(f32(x) && f32(out))) return jsBackend.softmaxRows(x, out, rows, cols);
+    this.rowsInPlace(x, out, rows * cols, 'softmaxRows', (p) =>
+      this.k.softmaxRows(p, p, rows, cols),
+    );
+  }
+
+  logSoftmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
+    if (!(f32(x) && f32(out))) return jsBackend.logSoftmaxRows(x, out, rows, cols);
+    this.rowsInPlace(x, out, rows * cols, 'logSoftmaxRows', (p) =>
+      this.k.logSoftmaxRows(p, p, rows, cols),
+    );
+  }
+
+  softmaxBackwardRows(y: FloatArray, dy: FloatArray, dx: FloatArray, rows: number, cols: number) {
+    if (!(f32(y) && f32(dy) && f32(dx)))
+      return jsBackend.softmaxBackwardRows(y, dy, dx, rows, cols);
+    const n = rows * cols;
+    if (n <= 0) return;
+    const heap = this.begin('softmaxBackwardRows');
+    const py = heap.put(y, n, 'softmaxBackwardRows');
+    const pd = heap.put(dy, n, 'softmaxBackwardRows');
+    this.k.softmaxBackwardRows(py, pd, pd, rows, cols);
+    heap.read(pd, dx, n);
+  }
+
+  layerNormRows(
+    x: FloatArray,
+    gamma: FloatArray | null,
+    beta: FloatArray | null,
+    out: FloatArray,
+    mean: FloatArray,
+    rstd: FloatArray,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void {
+    if (!(f32(x) && f32(gamma) && f32(beta) && f32(out) && f32(mean) && f32(rstd))) {
+      return jsBackend.layerNormRows(x, gamma, beta, out, mean, rstd, rows, cols, eps);
+    }
+    const n = rows * cols;
+    if (n <= 0) return;
+    const heap = this.begin('layerNormRows');
+    const px = heap.put(x, n, 'layerNormRows');
+    const pg = gamma ? heap.put(gamma, cols, 'layerNormRows') : 0;
+    const pb = beta ? heap.put(beta, cols, 'layerNormRows') : 0;
+    const pm = heap.alloc(rows, 'layerNormRows');
+    const pr = heap.alloc(rows, 'layerNormRows');
+    this.k.layerNormRows(px, pg, pb, px, pm, pr, rows, cols, eps);
+    heap.read(px, out, n);
+    heap.read(pm, mean, rows);
+    heap.read(pr, rstd, rows);
+  }
+
+  layerNormBackwardRows(
+    x: FloatArray,
+    gamma: FloatArray | null,
+    mean: FloatArray,
+    rstd: FloatArray,
+    dy: FloatArray,
+    dx: FloatArray,
+    dgamma: FloatArray | null,
+    dbeta: FloatArray | null,
+    rows: number,
+    cols: number,
+  ): void {
+    const all = f32(x) && f32(gamma) && f32(mean) && f32(rstd) && f32(dy) && f32(dx);
+    if (!(all && f32(dgamma) && f32(dbeta))) {
+      return jsBackend.layerNormBackwardRows(
+        x,
+        gamma,
+        mean,
+        rstd,
+        dy,
+        dx,
+        dgamma,
+        dbeta,
+        rows,
+        cols,
+      );
+    }
+    const n = rows * cols;
+    if (n <= 0) return;
+    const op = 'layerNormBackwardRows';
+    const heap = this.begin('layerNormBackwardRows');
+    const px = heap.put(x, n, op);
+    const pd = heap.put(dy, n, op);
+    const pm = heap.put(mean, rows, op);
+    const pr = heap.put(rstd, rows, op);
+    const pg = gamma ? heap.put(gamma, cols, op) : 0;
+    const pdg = dgamma ? heap.put(dgamma, cols, op) : 0;
+    const pdb = dbeta ? heap.put(dbeta, cols, op) : 0;
+    this.k.layerNormBackwardRows(px, pg, pm, pr, pd, pd, pdg, pdb, rows, cols);
+    heap.read(pd, dx, n);
+    if (dgamma) heap.read(pdg, dgamma, cols);
+    if (dbeta) heap.read(pdb, dbeta, cols);
+  }
+
+  gelu(x: FloatArray, out: FloatArray, approximate: 'none' | 'tanh'): void {
+    if (!(f32(x) && f32(out))) return jsBackend.gelu(x, out, approximate);
+    const mode = approximate === 'tanh' ? 1 : 0;
+    this.rowsInPlace(x, out, x.length, 'gelu', (p) => this.k.gelu(p, p, x.length, mode));
+  }
+
+  geluBackward(x: FloatArray, dy: FloatArray, dx: FloatArray, approximate: 'none' | 'tanh'): void {
+    if (!(f32(x) && f32(dy) && f32(dx))) return jsBackend.geluBackward(x, dy, dx, approximate);
+    const n = x.length;
+    if (n === 0) return;
+    const heap = this.begin('geluBackward');
+    const px = heap.put(x, n, 'geluBackward');
+    const pd = heap.put(dy, n, 'geluBackward');
+    this.k.geluBackward(px, pd, pd, n, approximate === 'tanh' ? 1 : 0);
+    heap.read(pd, dx, n);
+  }
+
+  adamStep(
+    p: FloatArray,
+    g: FloatArray,
+    m: FloatArray,
+    v: FloatArray,
+    args: Parameters<Backend['adamStep']>[4],
+  ): void {
+    if (!(f32(p) && f32(g) && f32(m) && f32(v))) return jsBackend.adamStep(p, g, m, v, args);
+    const n = p.length;
+    if (n === 0) return;
+    const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = args;
+    const heap = this.begin('adamStep');
+    const pp = heap.put(p, n, 'adamStep');
+    const pg = heap.put(g, n, 'adamStep');
+    const pm = heap.put(m, n, 'adamStep');
+    const pv = heap.put(v, n, 'adamStep');
+    const stepSize = lr / (1 - Math.pow(beta1, step));
+    const sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, step));
+    const decay = decoupled ? 1 - lr * weightDecay : 1;
+    const l2 = decoupled ? 0 : weightDecay;
+    this.k.adamStep(
+      pp,
+      pg,
+      pm,
+      pv,
+      n,
+      beta1,
+      1 - beta1,
+      beta2,
+      1 - beta2,
+      eps,
+      l2,
+      decay,
+      stepSize,
+      sqrtBc2,
+    );
+    heap.read(pp, p, n);
+    heap.read(pm, m, n);
+    heap.read(pv, v, n);
+  }
+
+  /** Stops the worker threads; any later call throws a BackendError. */
+  dispose(): void {
+    this.disposed = true;
+    this.pool?.dispose();
+  }
+
+  /** Starts a call: frees the previous call's operands. */
+  private begin(op: string): WasmHeap {
+    if (this.disposed) throw new BackendError(`${op}: the wasm backend was disposed`);
+    this.heap.reset();
+    return this.heap;
+  }
+
+  /** Copies x into the arena, runs `kernel` on it in place, copies the result to out. */
+  private rowsInPlace(
+    x: Float32Array,
+    out: Float32Array,
+    n: number,
+    op: string,
+    kernel: (offset: number) => void,
+  ): void {
+    if (n <= 0) return;
+    const heap = this.begin(op);
+    const px = heap.put(x, n, op);
+    kernel(px);
+    heap.read(px, out, n);
+  }
+}

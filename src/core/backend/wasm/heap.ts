@@ -1,0 +1,80 @@
+import { BackendError } from '../../errors.js';
+import type { WasmMemory } from './wasm-api.js';
+
+export const PAGE_BYTES = 65536;
+/** The wasm32 limit (4 GiB); also the maximum the module was compiled with. */
+export const MAX_PAGES = 65536;
+const ALIGN = 64;
+/** Growth rounds up to 4 MiB so a slowly growing workload does not grow on every call. */
+const GROW_PAGES = 64;
+
+export function alignUp(bytes: number, align = ALIGN): number {
+  return Math.ceil(bytes / align) * align;
+}
+
+/**
+ * The wasm memory seen from JS. Above the fixed regions (control block, per-thread GEMM scratch)
+ * lies an operand arena: every kernel call resets it and bump-allocates its operands, and it
+ * grows the memory when a call needs more. It never shrinks, so after the first steps of a
+ * training loop no call allocates or grows anything.
+ */
+export class WasmHeap {
+  private f32: Float32Array;
+  private top: number;
+
+  constructor(
+    readonly memory: WasmMemory,
+    readonly arenaBase: number,
+  ) {
+    this.f32 = new Float32Array(memory.buffer);
+    this.top = arenaBase;
+  }
+
+  /** Frees every operand of the previous call. */
+  reset(): void {
+    this.top = this.arenaBase;
+  }
+
+  /** Reserves room for `floats` float32 values; returns its byte offset (64-byte aligned). */
+  alloc(floats: number, op: string): number {
+    const offset = this.top;
+    const end = offset + floats * 4;
+    if (end > this.f32.byteLength) this.grow(end, op);
+    this.top = alignUp(end);
+    return offset;
+  }
+
+  /** Copies src[0..floats) into the arena; returns its byte offset. */
+  put(src: Float32Array, floats: number, op: string): number {
+    const offset = this.alloc(floats, op);
+    this.f32.set(floats === src.length ? src : src.subarray(0, floats), offset >>> 2);
+    return offset;
+  }
+
+  /** Copies floats values at byte offset back into dst[0..floats). */
+  read(offset: number, dst: Float32Array, floats: number): void {
+    const start = offset >>> 2;
+    dst.set(this.f32.subarray(start, start + floats));
+  }
+
+  private grow(end: number, op: string): void {
+    const have = this.memory.buffer.byteLength / PAGE_BYTES;
+    const need = Math.ceil(end / PAGE_BYTES);
+    const want = Math.min(MAX_PAGES, Math.ceil(need / GROW_PAGES) * GROW_PAGES);
+    if (need > MAX_PAGES) {
+      throw new BackendError(
+        `${op}: operands need ${end} bytes of wasm memory, more than the 4 GiB wasm32 limit; ` +
+          `split the call or use the js backend`,
+      );
+    }
+    try {
+      this.memory.grow(want - have);
+    } catch (cause) {
+      throw new BackendError(`${op}: could not grow wasm memory to ${want * PAGE_BYTES} bytes`, {
+        cause,
+      });
+    }
+    // A shared memory keeps its old buffer valid but sized as before: take a new view.
+    this.f32 = new Float32Array(this.memory.buffer);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './curves.js';
+export * from './stats.js';
+export * from './transfer.js';

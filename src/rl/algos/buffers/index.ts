@@ -1,0 +1,1 @@
+export { ReplayBuffer, type ReplayBatch, type ReplayBufferOptions } from './replay.js';

@@ -1,0 +1,332 @@
+/**
+ * Deep Q-Network (Mnih et al. 2015), read top to bottom as CleanRL's dqn.py: an online Q-network
+ * and a target network, epsilon-greedy exploration on a linear schedule, a replay buffer, and a
+ * TD regression every `trainFrequency` env steps once `learningStarts` steps are stored. Options
+ * from SB3 / rl-zoo: several gradient steps per update, Polyak averaging (tau), the Huber loss,
+ * gradient clipping, and double DQN (van Hasselt et al. 2016: the online network picks the next
+ * action, the target network values it).
+ *
+ * Defaults are CleanRL's; CartPole-v1 uses rl-zoo's tuned hyperparameters (tunedDefaults).
+ * Measured with them (seed 1, 50k steps, wasm kernels on 2 shared cores): 171 s of training,
+ * deterministic eval 500 +- 0 over 100 episodes (solved: >= 475). `examples/cartpole-dqn.ts`
+ * reproduces the run.
+ */
+import { z } from 'zod';
+import {
+  CheckpointError,
+  ConfigError,
+  gather,
+  Generator,
+  huberLoss,
+  mseLoss,
+  noGrad,
+  reshape,
+  Tensor,
+} from '../../core/index.js';
+import type { MLP } from '../../nn/index.js';
+import { Adam, assertFiniteLoss, clipGradNorm } from '../../optim/index.js';
+import { Discrete, type Space } from '../spaces/index.js';
+import { ReplayBuffer } from './buffers/replay.js';
+import {
+  checkTrainOptions,
+  EpisodeTracker,
+  episodeStats,
+  flattenObservation,
+  linearSchedule,
+  loadAgentCheckpoint,
+  makeQNetwork,
+  makeTrainingEnv,
+  observationDim,
+  resolveHyperparams,
+  restoreNetworks,
+  saveAgentCheckpoint,
+  type SeedableAgent,
+} from './common/index.js';
+import { registerAlgorithm } from './registry.js';
+import type { AlgorithmRegistration, TrainOptions, TrainResult } from './types.js';
+
+export const dqnSchema = z
+  .object({
+    learningRate: z.number().positive().default(2.5e-4),
+    bufferSize: z.number().int().positive().default(10_000),
+    gamma: z.number().min(0).max(1).default(0.99),
+    /** Target update weight: 1 is a hard copy, < 1 Polyak averaging. */
+    tau: z.number().gt(0).max(1).default(1),
+    /** Env steps between target updates. */
+    targetUpdateInterval: z.number().int().positive().default(500),
+    batchSize: z.number().int().positive().default(128),
+    startEpsilon: z.number().min(0).max(1).default(1),
+    endEpsilon: z.number().min(0).max(1).default(0.05),
+    /** Fraction of totalSteps over which epsilon falls from start to end. */
+    explorationFraction: z.number().min(0).max(1).default(0.5),
+    learningStarts: z.number().int().min(0).default(10_000),
+    /** Env steps between updates. */
+    trainFrequency: z.number().int().positive().default(10),
+    /** Gradient steps per update. */
+    gradientSteps: z.number().int().positive().default(1),
+    loss: z.enum(['mse', 'huber']).default('mse'),
+    doubleDqn: z.boolean().default(false),
+    /** Clip the global gradient norm (SB3 uses 10); null for none. */
+    maxGradNorm: z.number().positive().nullable().default(null),
+    hidden: z.array(z.number().int().positive()).min(1).default([120, 84]),
+    activation: z.enum(['relu', 'tanh']).default('relu'),
+  })
+  .strict();
+
+export type DQNHyperparams = z.infer<typeof dqnSchema>;
+
+/** rl-zoo's hyperparams/dqn.yml (their budget for CartPole-v1 is 5e4 steps). */
+const tunedDefaults: Record<string, Partial<DQNHyperparams>> = {
+  'CartPole-v1': {
+    learningRate: 2.3e-3,
+    batchSize: 64,
+    bufferSize: 100_000,
+    learningStarts: 1000,
+    gamma: 0.99,
+    targetUpdateInterval: 10,
+    trainFrequency: 256,
+    gradientSteps: 128,
+    explorationFraction: 0.16,
+    endEpsilon: 0.04,
+    loss: 'huber',
+    maxGradNorm: 10,
+    hidden: [256, 256],
+  },
+};
+
+/** A greedy (or epsilon-greedy) policy over a Q-network. */
+export class DQNAgent implements SeedableAgent {
+  readonly algo = 'dqn';
+  private rng: Generator;
+  private readonly input: Tensor;
+
+  constructor(
+    readonly qNetwork: MLP,
+    readonly envId: string,
+    readonly envOptions: Record<string, unknown>,
+    readonly observationSpace: Space<unknown>,
+    readonly actionSpace: Discrete,
+    readonly hyperparams: DQNHyperparams,
+    seed = 0,
+  ) {
+    this.rng = new Generator(seed);
+    const dim = observationDim(observationSpace);
+    this.input = new Tensor(new Float32Array(dim), [1, dim]);
+  }
+
+  seed(seed: number): void {
+    this.rng = new Generator(seed);
+  }
+
+  /** Q(s, .) for one flattened observation. */
+  qValues(observation: ArrayLike<number>): Float32Array {
+    this.input.data.set(observation);
+    return noGrad(() => this.qNetwork.forward(this.input)).data as Float32Array;
+  }
+
+  /**
+   * The greedy action, or (deterministic false, the default as SB3's predict) epsilon-greedy
+   * with the final exploration rate.
+   */
+  act(observation: unknown, options: { deterministic?: boolean } = {}): number {
+    const obs = observation as ArrayLike<number>;
+    if (!options.deterministic && this.rng.uniform() < this.hyperparams.endEpsilon) {
+      return this.actionSpace.sample(this.rng);
+    }
+    return this.actionSpace.start + argmax(this.qValues(obs));
+  }
+
+  async save(dir: string): Promise<void> {
+    await saveAgentCheckpoint(dir, {
+      algo: this.algo,
+      envId: this.envId,
+      envOptions: this.envOptions,
+      observationSpace: this.observationSpace,
+      actionSpace: this.actionSpace,
+      hyperparams: this.hyperparams,
+      networks: { q_network: this.qNetwork },
+    });
+  }
+}
+
+function argmax(v: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+  return best;
+}
+
+/** target <- tau * online + (1 - tau) * target, in place (tau = 1 copies). */
+function updateTarget(online: MLP, target: MLP, tau: number): void {
+  const src = online.stateDict({ share: true });
+  for (const [name, t] of target.stateDict({ share: true })) {
+    const s = src.get(name)!.data;
+    const d = t.data;
+    if (tau === 1) d.set(s);
+    else for (let i = 0; i < d.length; i++) d[i] = tau * s[i] + (1 - tau) * d[i];
+  }
+}
+
+export async function trainDQN(options: TrainOptions): Promise<TrainResult & { agent: DQNAgent }> {
+  const started = performance.now();
+  checkTrainOptions('dqn', options);
+  const hp = resolveHyperparams(dqnRegistration, options.envId, options.hyperparams);
+  const envOptions = options.envOptions ?? {};
+  const env = makeTrainingEnv(options.envId, envOptions);
+  const actionSpace = env.actionSpace;
+  if (!(actionSpace instanceof Discrete)) {
+    throw new ConfigError(
+      `dqn: '${options.envId}' has a ${actionSpace.constructor.name} action space; DQN needs Discrete`,
+    );
+  }
+  const obsSpace = env.observationSpace;
+  const obsDim = observationDim(obsSpace);
+
+  // One seed, split into independent streams: weights, exploration, replay sampling.
+  const root = new Generator(options.seed);
+  const initRng = root.spawn();
+  const actRng = root.spawn();
+  const sampleRng = root.spawn();
+
+  const net = { hidden: hp.hidden, activation: hp.activation };
+  const qNetwork = makeQNetwork(obsSpace, actionSpace, { ...net, rng: initRng });
+  const targetNetwork = makeQNetwork(obsSpace, actionSpace, { ...net, skipInit: true });
+  updateTarget(qNetwork, targetNetwork, 1);
+  targetNetwork.requiresGrad_(false);
+  const optimizer = new Adam(qNetwork.parameters(), { lr: hp.learningRate });
+  const agent = new DQNAgent(
+    qNetwork,
+    options.envId,
+    envOptions,
+    obsSpace,
+    actionSpace,
+    hp,
+    options.seed,
+  );
+
+  const rb = new ReplayBuffer({
+    capacity: Math.min(hp.bufferSize, options.totalSteps),
+    obsDim,
+    actionType: 'discrete',
+    batchSize: hp.batchSize,
+  });
+  const B = hp.batchSize;
+  const tdTarget = new Tensor(new Float32Array(B), [B]);
+  const actionIndex = new Tensor(new Int32Array(B), [B, 1]);
+  const tracker = new EpisodeTracker(options);
+  const explorationSteps = hp.explorationFraction * options.totalSteps;
+  let lastLoss = NaN;
+  let lastQ = NaN;
+  let updates = 0;
+
+  const trainStep = (): void => {
+    const batch = rb.sample(sampleRng);
+    const y = tdTarget.data as Float32Array;
+    noGrad(() => {
+      const qNext = targetNetwork.forward(batch.nextObservations).data;
+      const A = actionSpace.n;
+      const greedy = hp.doubleDqn ? qNetwork.forward(batch.nextObservations).data : null;
+      for (let b = 0; b < B; b++) {
+        let v: number;
+        if (greedy) v = qNext[b * A + argmax(greedy.subarray(b * A, (b + 1) * A))];
+        else {
+          v = qNext[b * A];
+          for (let a = 1; a < A; a++) v = Math.max(v, qNext[b * A + a]);
+        }
+        const notDone = 1 - batch.terminations.data[b];
+        y[b] = batch.rewards.data[b] + hp.gamma * v * notDone;
+      }
+    });
+    actionIndex.data.set(batch.actions.data);
+    const q = qNetwork.forward(batch.observations);
+    const qTaken = reshape(gather(q, 1, actionIndex), [B]);
+    const loss = hp.loss === 'huber' ? huberLoss(qTaken, tdTarget) : mseLoss(qTaken, tdTarget);
+    lastLoss = assertFiniteLoss(loss, updates);
+    let qs = 0;
+    for (let b = 0; b < B; b++) qs += qTaken.data[b];
+    lastQ = qs / B;
+    optimizer.zeroGrad();
+    loss.backward();
+    if (hp.maxGradNorm !== null) clipGradNorm(qNetwork.parameters(), hp.maxGradNorm);
+    optimizer.step();
+    updates += 1;
+  };
+
+  const { observation } = env.reset({ seed: options.seed });
+  let obs = Float32Array.from(flattenObservation(obsSpace, observation));
+  let epsilon = hp.startEpsilon;
+  try {
+    for (let globalStep = 0; globalStep < options.totalSteps; globalStep++) {
+      epsilon = linearSchedule(hp.startEpsilon, hp.endEpsilon, explorationSteps, globalStep);
+      const action =
+        actRng.uniform() < epsilon
+          ? actionSpace.sample(actRng)
+          : actionSpace.start + argmax(agent.qValues(obs));
+      const r = env.step(action);
+      // On truncation r.observation is the true final observation: bootstrap from it.
+      const nextObs = flattenObservation(obsSpace, r.observation);
+      rb.add(obs, nextObs, action - actionSpace.start, r.reward, r.terminated);
+      const stats = episodeStats(r.info);
+      if (stats) tracker.episode(globalStep + 1, stats.r, stats.l);
+      if (r.terminated || r.truncated) {
+        obs = Float32Array.from(flattenObservation(obsSpace, env.reset().observation));
+      } else {
+        obs = Float32Array.from(nextObs);
+      }
+
+      if (globalStep > hp.learningStarts) {
+        if (globalStep % hp.trainFrequency === 0) {
+          for (let g = 0; g < hp.gradientSteps; g++) trainStep();
+        }
+        if (globalStep % hp.targetUpdateInterval === 0) {
+          updateTarget(qNetwork, targetNetwork, hp.tau);
+        }
+      }
+      tracker.progress(globalStep + 1, { epsilon, loss: lastLoss, q: lastQ });
+    }
+  } finally {
+    env.close();
+  }
+  tracker.progress(options.totalSteps, { epsilon, loss: lastLoss, q: lastQ }, true);
+  if (options.outDir) await agent.save(options.outDir);
+  return {
+    agent,
+    episodes: tracker.episodes,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+export async function loadDQN(dir: string): Promise<DQNAgent> {
+  const ckpt = await loadAgentCheckpoint(dir, { algo: 'dqn', schema: dqnSchema });
+  const hp = ckpt.hyperparams;
+  const actionSpace = ckpt.actionSpace;
+  if (!(actionSpace instanceof Discrete)) {
+    throw new CheckpointError(
+      `${dir}/config.json: field 'actionSpace': DQN needs a Discrete action space, got ${actionSpace.constructor.name}`,
+    );
+  }
+  const qNetwork = makeQNetwork(ckpt.observationSpace, actionSpace, {
+    hidden: hp.hidden,
+    activation: hp.activation,
+    skipInit: true,
+  });
+  restoreNetworks(ckpt, { q_network: qNetwork });
+  return new DQNAgent(
+    qNetwork,
+    ckpt.config.envId,
+    ckpt.config.envOptions,
+    ckpt.observationSpace,
+    actionSpace,
+    hp,
+  );
+}
+
+export const dqnRegistration: AlgorithmRegistration<typeof dqnSchema> = {
+  name: 'dqn',
+  envKind: 'single',
+  schema: dqnSchema,
+  tunedDefaults,
+  train: trainDQN,
+  load: loadDQN,
+};
+
+registerAlgorithm(dqnRegistration);

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { ppoUpdateShape } from '../ppo/config.js';
+
+/**
+ * Hyperparameters of the multi-agent PPO learners (ippo, ppo-shared, mappo): PPO's update
+ * settings plus the rollout shape over `numEnvs` copies of a PettingZoo parallel env.
+ */
+export const marlSchema = z
+  .object({
+    /** Copies of the parallel env stepped in turn; the batch is numEnvs * numSteps * agents. */
+    numEnvs: z.number().int().positive().default(4),
+    /** Env steps per copy per rollout. */
+    numSteps: z.number().int().positive().default(100),
+    ...ppoUpdateShape,
+    learningRate: z.number().positive().default(7e-4),
+    updateEpochs: z.number().int().positive().default(4),
+    numMinibatches: z.number().int().positive().default(4),
+    /** Off by default: SimpleSpread returns near -100 make a 0.2 clip crawl (see the docs). */
+    clipVloss: z.boolean().default(false),
+    /**
+     * Append a one-hot agent id to each shared network's input, so one set of weights can still
+     * behave differently per agent (Terry et al. 2020). Ignored by ippo.
+     */
+    agentId: z.boolean().default(true),
+    /**
+     * mappo's critic input: 'state' uses env.state() where the env provides one, else the
+     * concatenated observations of all agents; 'concat' always concatenates.
+     */
+    globalState: z.enum(['state', 'concat']).default('state'),
+  })
+  .strict();
+
+export type MarlConfig = z.infer<typeof marlSchema>;
+
+/** Settings measured on SimpleSpread-v3 (see the report in examples/simple-spread.ts). */
+export const MARL_TUNED: Record<string, Partial<MarlConfig>> = {
+  'SimpleSpread-v3': { numEnvs: 4, numSteps: 100 },
+};
