@@ -5,3 +5,4 @@ export * from './mas/index.js';
 export * as rl from './rl/index.js';
 export * from './text/index.js';
 export * from './data/index.js';
+export * from './models/index.js';

@@ -20,6 +20,22 @@ const commands: Command[] = [
     run: benchCommand,
   },
   {
+    name: 'run',
+    summary: 'run an experiment config (experiments/*.yaml) over seeds, in parallel',
+    run: runCommand,
+  },
+  {
+    name: 'report',
+    summary: 'render a run folder as Markdown and HTML with plots',
+    run: reportCommand,
+  },
+  { name: 'runs', summary: 'list, show and compare runs from the run index', run: runsCommand },
+  {
+    name: 'rl',
+    summary: 'train and evaluate RL agents (rl train / rl eval / rl list)',
+    run: rlCommand,
+  },
+  {
     name: 'inspect',
     summary: 'list the tensors and metadata of a safetensors file',
     run: inspectCommand,

@@ -1,28 +1,52 @@
 import {
   add,
-  crossEntropy,
-  gelu,
+  embedding,
   matmul,
-  permute,
-  relu,
-  reshape,
   scaledDotProductAttention,
-  slice,
   ShapeError,
+  slice,
+  Tensor,
   zeros,
-  Generator,
-  type Tensor,
+  type Generator,
 } from '../../core/index.js';
 import {
   Dropout,
   Embedding,
   LayerNorm,
+  Linear,
   Module,
   ModuleList,
   Parameter,
-  normal_,
 } from '../../nn/index.js';
-import { gpt2Config, type GPT2Config } from './config.js';
+import { hfActivation } from '../common/activations.js';
+import {
+  checkAttentionMask,
+  checkIds,
+  inputShape,
+  mergeHeads,
+  pastLength,
+  splitHeads,
+  withPast,
+} from '../common/attention.js';
+import { causalLmLoss, sequenceClassificationLoss } from '../common/losses.js';
+import type {
+  BaseModelInputs,
+  BaseModelOutput,
+  CausalLMInputs,
+  CausalLMOutput,
+  LayerCache,
+  SequenceClassificationInputs,
+  SequenceClassifierOutput,
+} from '../common/outputs.js';
+import {
+  dropoutRng,
+  PreTrainedModel,
+  type ArchitectureSpec,
+  type ModelOptions,
+} from '../common/pretrained.js';
+import { lastTokenPool } from '../common/pooling.js';
+import { registerArchitecture } from '../registry.js';
+import { parseGPT2Config, type GPT2Config, type GPT2ConfigInput } from './config.js';
 
 /**
  * GPT-2 as in Radford et al. 2019 and Hugging Face's modeling_gpt2, with the same module and
@@ -34,16 +58,31 @@ export class Conv1D extends Module {
   weight: Parameter;
   bias: Parameter;
 
-  constructor(nf: number, nx: number, rng: Generator | null, std: number) {
+  constructor(nf: number, nx: number) {
     super();
     this.weight = new Parameter(zeros([nx, nf]));
     this.bias = new Parameter(zeros([nf]));
-    if (rng) normal_(this.weight, rng, 0, std);
   }
 
   forward(x: Tensor): Tensor {
     return add(matmul(x, this.weight), this.bias);
   }
+
+  override extraRepr(): string {
+    return `nf=${this.weight.shape[1]}, nx=${this.weight.shape[0]}`;
+  }
+}
+
+export interface AttentionCall {
+  attentionMask?: Tensor;
+  past?: LayerCache;
+  useCache?: boolean;
+}
+
+export interface AttentionResult {
+  hidden: Tensor;
+  /** This layer's keys and values including the past, when useCache. */
+  present?: LayerCache;
 }
 
 export class GPT2Attention extends Module {
@@ -52,36 +91,41 @@ export class GPT2Attention extends Module {
   attn_dropout: Dropout;
   resid_dropout: Dropout;
   readonly #nHead: number;
-  readonly #rng: Generator | null;
+  readonly #scale: number;
+  readonly #rng: Generator | undefined;
 
-  constructor(config: GPT2Config, rng: Generator | null) {
+  /** rng draws dropout masks (may be null when every dropout probability is 0). */
+  constructor(config: GPT2Config, rng: Generator | null = null, layerIdx = 0) {
     super();
     const d = config.n_embd;
-    const std = config.initializer_range;
-    this.c_attn = new Conv1D(3 * d, d, rng, std);
-    // GPT-2 scales residual projections by 1/sqrt(2 * n_layer) at init.
-    this.c_proj = new Conv1D(d, d, rng, std / Math.sqrt(2 * config.n_layer));
+    this.c_attn = new Conv1D(3 * d, d);
+    this.c_proj = new Conv1D(d, d);
     this.attn_dropout = new Dropout(config.attn_pdrop, rng ?? undefined);
     this.resid_dropout = new Dropout(config.resid_pdrop, rng ?? undefined);
     this.#nHead = config.n_head;
-    this.#rng = rng;
+    const headDim = d / config.n_head;
+    this.#scale =
+      (config.scale_attn_weights ? 1 / Math.sqrt(headDim) : 1) /
+      (config.scale_attn_by_inverse_layer_idx ? layerIdx + 1 : 1);
+    this.#rng = rng ?? undefined;
   }
 
-  forward(x: Tensor, keyPaddingMask?: Tensor): Tensor {
-    const [B, T, d] = x.shape;
+  forward(x: Tensor, call: AttentionCall = {}): AttentionResult {
+    const d = x.shape[2];
     const H = this.#nHead;
     const qkv = this.c_attn.forward(x);
-    const heads = (i: number): Tensor =>
-      permute(reshape(slice(qkv, 2, i * d, (i + 1) * d), [B, T, H, d / H]), [0, 2, 1, 3]);
-    const y = scaledDotProductAttention(heads(0), heads(1), heads(2), {
+    const heads = (i: number): Tensor => splitHeads(slice(qkv, 2, i * d, (i + 1) * d), H, d / H);
+    const kv = withPast(heads(1), heads(2), call.past, 'GPT2Attention');
+    const y = scaledDotProductAttention(heads(0), kv.key, kv.value, {
       causal: true,
-      keyPaddingMask,
+      keyPaddingMask: call.attentionMask,
+      scale: this.#scale,
       dropoutP: this.training ? this.attn_dropout.p : 0,
-      rng: this.#rng ?? undefined,
+      rng: this.#rng,
       training: this.training,
     });
-    const merged = reshape(permute(y, [0, 2, 1, 3]), [B, T, d]);
-    return this.resid_dropout.forward(this.c_proj.forward(merged));
+    const hidden = this.resid_dropout.forward(this.c_proj.forward(mergeHeads(y)));
+    return call.useCache ? { hidden, present: kv } : { hidden };
   }
 }
 
@@ -89,29 +133,19 @@ export class GPT2MLP extends Module {
   c_fc: Conv1D;
   c_proj: Conv1D;
   dropout: Dropout;
-  readonly #activation: GPT2Config['activation_function'];
+  readonly #act: (x: Tensor) => Tensor;
 
-  constructor(config: GPT2Config, rng: Generator | null) {
+  constructor(config: GPT2Config, rng: Generator | null = null) {
     super();
     const inner = config.n_inner ?? 4 * config.n_embd;
-    this.c_fc = new Conv1D(inner, config.n_embd, rng, config.initializer_range);
-    this.c_proj = new Conv1D(
-      config.n_embd,
-      inner,
-      rng,
-      config.initializer_range / Math.sqrt(2 * config.n_layer),
-    );
+    this.c_fc = new Conv1D(inner, config.n_embd);
+    this.c_proj = new Conv1D(config.n_embd, inner);
     this.dropout = new Dropout(config.resid_pdrop, rng ?? undefined);
-    this.#activation = config.activation_function;
+    this.#act = hfActivation(config.activation_function);
   }
 
   forward(x: Tensor): Tensor {
-    const h = this.c_fc.forward(x);
-    const a =
-      this.#activation === 'relu'
-        ? relu(h)
-        : gelu(h, this.#activation === 'gelu' ? 'none' : 'tanh');
-    return this.dropout.forward(this.c_proj.forward(a));
+    return this.dropout.forward(this.c_proj.forward(this.#act(this.c_fc.forward(x))));
   }
 }
 
@@ -121,94 +155,222 @@ export class GPT2Block extends Module {
   ln_2: LayerNorm;
   mlp: GPT2MLP;
 
-  constructor(config: GPT2Config, rng: Generator | null) {
+  /** layerIdx matters only with scale_attn_by_inverse_layer_idx. */
+  constructor(config: GPT2Config, rng: Generator | null = null, layerIdx = 0) {
     super();
     const eps = config.layer_norm_epsilon;
     this.ln_1 = new LayerNorm(config.n_embd, { eps });
-    this.attn = new GPT2Attention(config, rng);
+    this.attn = new GPT2Attention(config, rng, layerIdx);
     this.ln_2 = new LayerNorm(config.n_embd, { eps });
     this.mlp = new GPT2MLP(config, rng);
   }
 
-  forward(x: Tensor, keyPaddingMask?: Tensor): Tensor {
-    const h = add(x, this.attn.forward(this.ln_1.forward(x), keyPaddingMask));
-    return add(h, this.mlp.forward(this.ln_2.forward(h)));
+  forward(x: Tensor, call: AttentionCall = {}): AttentionResult {
+    const a = this.attn.forward(this.ln_1.forward(x), call);
+    const h = add(x, a.hidden);
+    const hidden = add(h, this.mlp.forward(this.ln_2.forward(h)));
+    return a.present ? { hidden, present: a.present } : { hidden };
   }
 }
 
-export class GPT2Model extends Module {
+const GPT2_IGNORED = [/(^|\.)attn\.(masked_)?bias$/];
+
+export class GPT2Model extends PreTrainedModel {
+  static override readonly spec: ArchitectureSpec = {
+    architecture: 'GPT2Model',
+    modelType: 'gpt2',
+    task: 'base',
+    baseModelPrefix: 'transformer',
+  };
+  readonly config: GPT2Config;
   wte: Embedding;
   wpe: Embedding;
   drop: Dropout;
   h: ModuleList<GPT2Block>;
   ln_f: LayerNorm;
 
-  constructor(config: GPT2Config, rng: Generator | null) {
+  constructor(config: Partial<GPT2ConfigInput> = {}, options: ModelOptions = {}) {
     super();
-    const init = rng ? { rng } : { skipInit: true };
-    this.wte = new Embedding(config.vocab_size, config.n_embd, init);
-    this.wpe = new Embedding(config.n_positions, config.n_embd, init);
-    if (rng) {
-      normal_(this.wte.weight, rng, 0, config.initializer_range);
-      normal_(this.wpe.weight, rng, 0, config.initializer_range);
+    const parsed = parseGPT2Config(config, options);
+    this.config = parsed.config;
+    this.configExtras = parsed.extras;
+    const c = this.config;
+    const rng = dropoutRng(options);
+    this.wte = new Embedding(c.vocab_size, c.n_embd, { skipInit: true });
+    this.wpe = new Embedding(c.n_positions, c.n_embd, { skipInit: true });
+    this.drop = new Dropout(c.embd_pdrop, rng);
+    this.h = new ModuleList(Array.from({ length: c.n_layer }, (_, i) => new GPT2Block(c, rng, i)));
+    this.ln_f = new LayerNorm(c.n_embd, { eps: c.layer_norm_epsilon });
+    this.initialize(options);
+  }
+
+  override ignoredCheckpointKeys(): RegExp[] {
+    return GPT2_IGNORED;
+  }
+
+  protected override initStdFor(name: string): number | undefined {
+    // GPT-2 scales the residual projections by 1/sqrt(2 n_layer) at init.
+    return name.endsWith('c_proj.weight')
+      ? this.config.initializer_range / Math.sqrt(2 * this.config.n_layer)
+      : undefined;
+  }
+
+  /** inputIds int32 [B, T] -> hidden states [B, T, n_embd] (the original positional form). */
+  forward(inputIds: Tensor, attentionMask?: Tensor): Tensor;
+  forward(inputs: BaseModelInputs): BaseModelOutput;
+  forward(inputs: Tensor | BaseModelInputs, attentionMask?: Tensor): Tensor | BaseModelOutput {
+    if (inputs instanceof Tensor) {
+      return this.run({ inputIds: inputs, attentionMask }).lastHiddenState;
     }
-    this.drop = new Dropout(config.embd_pdrop, rng ?? undefined);
-    this.h = new ModuleList(
-      Array.from({ length: config.n_layer }, () => new GPT2Block(config, rng)),
-    );
-    this.ln_f = new LayerNorm(config.n_embd, { eps: config.layer_norm_epsilon });
+    return this.run(inputs);
   }
 
-  /** inputIds int32 [B, T] -> hidden states [B, T, n_embd]. */
-  forward(inputIds: Tensor, attentionMask?: Tensor): Tensor {
-    if (inputIds.rank !== 2)
-      throw new ShapeError(`GPT2Model: inputIds must be [batch, seq], got rank ${inputIds.rank}`);
-    const T = inputIds.shape[1];
-    const positions = this.wpe.weight.shape[0];
-    if (T > positions)
-      throw new ShapeError(`GPT2Model: sequence length ${T} exceeds n_positions ${positions}`);
-    const pos = slice(this.wpe.weight, 0, 0, T);
-    let h = this.drop.forward(add(this.wte.forward(inputIds), pos));
-    for (const block of this.h) h = block.forward(h, attentionMask);
-    return this.ln_f.forward(h);
+  private run(inputs: BaseModelInputs): BaseModelOutput {
+    const op = 'GPT2Model';
+    const [B, T] = inputShape(inputs, op);
+    const c = this.config;
+    const past = inputs.pastKeyValues;
+    const P = pastLength(past, c.n_layer, op);
+    checkAttentionMask(inputs.attentionMask, B, P + T, op);
+    checkIds(inputs.tokenTypeIds, B, T, `${op}: tokenTypeIds`);
+    checkIds(inputs.positionIds, B, T, `${op}: positionIds`);
+    let pos: Tensor;
+    if (inputs.positionIds) {
+      pos = embedding(this.wpe.weight, inputs.positionIds);
+    } else {
+      if (P + T > c.n_positions) {
+        throw new ShapeError(
+          `${op}: positions up to ${P + T} (past ${P} + sequence ${T}) exceed n_positions ${c.n_positions}`,
+        );
+      }
+      pos = slice(this.wpe.weight, 0, P, P + T);
+    }
+    let h = add(inputs.inputsEmbeds ?? this.wte.forward(inputs.inputIds!), pos);
+    // Hugging Face embeds GPT-2's token types with the token embedding itself.
+    if (inputs.tokenTypeIds) h = add(h, this.wte.forward(inputs.tokenTypeIds));
+    h = this.drop.forward(h);
+    const presents: LayerCache[] = [];
+    for (const [i, block] of [...this.h].entries()) {
+      const r = block.forward(h, {
+        attentionMask: inputs.attentionMask,
+        past: past?.[i],
+        useCache: inputs.useCache,
+      });
+      h = r.hidden;
+      if (r.present) presents.push(r.present);
+    }
+    const lastHiddenState = this.ln_f.forward(h);
+    return inputs.useCache ? { lastHiddenState, pastKeyValues: presents } : { lastHiddenState };
   }
 }
 
-export interface CausalLMOutput {
-  logits: Tensor;
-  loss?: Tensor;
-}
-
-/** GPT-2 with a language-modelling head tied to the token embedding. */
-export class GPT2LMHeadModel extends Module {
+/** GPT-2 with a language-modelling head tied to the token embedding (unless configured not to). */
+export class GPT2LMHeadModel extends PreTrainedModel {
+  static override readonly spec: ArchitectureSpec = {
+    architecture: 'GPT2LMHeadModel',
+    modelType: 'gpt2',
+    task: 'causal-lm',
+    baseModelPrefix: 'transformer',
+  };
   readonly config: GPT2Config;
   transformer: GPT2Model;
+  lm_head: Linear;
 
-  constructor(config: Partial<GPT2Config> = {}, options: { rng?: Generator } = {}) {
+  constructor(config: Partial<GPT2ConfigInput> = {}, options: ModelOptions = {}) {
     super();
-    this.config = gpt2Config(config);
-    this.transformer = new GPT2Model(this.config, options.rng ?? null);
+    const parsed = parseGPT2Config(config, options);
+    this.config = parsed.config;
+    this.configExtras = parsed.extras;
+    this.transformer = new GPT2Model(this.config, { rng: dropoutRng(options), skipInit: true });
+    this.lm_head = new Linear(this.config.n_embd, this.config.vocab_size, {
+      bias: false,
+      skipInit: true,
+    });
+    if (this.config.tie_word_embeddings) this.lm_head.weight = this.transformer.wte.weight;
+    this.initialize(options);
+  }
+
+  override tiedWeightKeys(): [string, string][] {
+    return this.lm_head.weight === this.transformer.wte.weight
+      ? [['lm_head.weight', 'transformer.wte.weight']]
+      : [];
+  }
+
+  override ignoredCheckpointKeys(): RegExp[] {
+    return GPT2_IGNORED;
+  }
+
+  protected override initStdFor(name: string): number | undefined {
+    return name.endsWith('c_proj.weight')
+      ? this.config.initializer_range / Math.sqrt(2 * this.config.n_layer)
+      : undefined;
   }
 
   /**
    * Logits [B, T, vocab]; with labels [B, T] also the mean next-token cross-entropy (labels are
-   * shifted inside, as Hugging Face does; -100 labels are ignored).
+   * shifted inside, as Hugging Face does; -100 labels are ignored). With useCache the keys and
+   * values of every layer come back as pastKeyValues for the next call.
    */
-  forward({
-    inputIds,
-    attentionMask,
-    labels,
-  }: {
-    inputIds: Tensor;
-    attentionMask?: Tensor;
-    labels?: Tensor;
-  }): CausalLMOutput {
-    const hidden = this.transformer.forward(inputIds, attentionMask);
-    const logits = matmul(hidden, this.transformer.wte.weight, { transB: true });
-    if (!labels) return { logits };
-    const [B, T, V] = logits.shape;
-    const shiftedLogits = reshape(slice(logits, 1, 0, T - 1), [B * (T - 1), V]);
-    const shiftedLabels = reshape(slice(labels, 1, 1, T), [B * (T - 1)]);
-    return { logits, loss: crossEntropy(shiftedLogits, shiftedLabels) };
+  forward(inputs: CausalLMInputs): CausalLMOutput {
+    const out = this.transformer.forward(inputs);
+    const logits = this.lm_head.forward(out.lastHiddenState);
+    const result: CausalLMOutput = { logits };
+    if (inputs.labels) result.loss = causalLmLoss(logits, inputs.labels);
+    if (out.pastKeyValues) result.pastKeyValues = out.pastKeyValues;
+    return result;
   }
 }
+
+/**
+ * GPT-2 with a classification head on the last non-padding token (Hugging Face's
+ * GPT2ForSequenceClassification: `score`, no bias; padding found through pad_token_id).
+ */
+export class GPT2ForSequenceClassification extends PreTrainedModel {
+  static override readonly spec: ArchitectureSpec = {
+    architecture: 'GPT2ForSequenceClassification',
+    modelType: 'gpt2',
+    task: 'sequence-classification',
+    baseModelPrefix: 'transformer',
+  };
+  readonly config: GPT2Config;
+  transformer: GPT2Model;
+  score: Linear;
+
+  constructor(config: Partial<GPT2ConfigInput> = {}, options: ModelOptions = {}) {
+    super();
+    const parsed = parseGPT2Config(config, options);
+    this.config = parsed.config;
+    this.configExtras = parsed.extras;
+    this.transformer = new GPT2Model(this.config, { rng: dropoutRng(options), skipInit: true });
+    this.score = new Linear(this.config.n_embd, this.config.num_labels, {
+      bias: false,
+      skipInit: true,
+    });
+    this.initialize(options);
+  }
+
+  override ignoredCheckpointKeys(): RegExp[] {
+    return [...GPT2_IGNORED, /^lm_head\.weight$/];
+  }
+
+  protected override initStdFor(name: string): number | undefined {
+    return name.endsWith('c_proj.weight')
+      ? this.config.initializer_range / Math.sqrt(2 * this.config.n_layer)
+      : undefined;
+  }
+
+  forward(inputs: SequenceClassificationInputs): SequenceClassifierOutput {
+    const { lastHiddenState } = this.transformer.forward(inputs);
+    const tokenLogits = this.score.forward(lastHiddenState);
+    const logits = lastTokenPool(tokenLogits, inputs.inputIds, this.config.pad_token_id);
+    const result: SequenceClassifierOutput = { logits };
+    if (inputs.labels) {
+      result.loss = sequenceClassificationLoss(logits, inputs.labels, this.config.problem_type);
+    }
+    return result;
+  }
+}
+
+registerArchitecture(GPT2Model);
+registerArchitecture(GPT2LMHeadModel);
+registerArchitecture(GPT2ForSequenceClassification);
