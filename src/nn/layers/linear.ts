@@ -1,4 +1,4 @@
-import { add, matmul, reshape, zeros, type Tensor } from '../../core/index.js';
+import { linear, zeros, type Tensor } from '../../core/index.js';
 import { kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -36,11 +36,7 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    // matmul wants 2-D operands; a single feature vector goes through as one row.
-    const x2 = x.rank === 1 ? reshape(x, [1, x.shape[0]]) : x;
-    let y = matmul(x2, this.weight, { transB: true });
-    if (this.bias) y = add(y, this.bias);
-    return x.rank === 1 ? reshape(y, [this.outFeatures]) : y;
+    return linear(x, this.weight, this.bias);
   }
 
   override extraRepr(): string {
