@@ -11,7 +11,7 @@ const USAGE = `Usage: osmosis demo [--seeds N] [--json]
 
 A small transfer-learning experiment on the engine alone: an MLP classifier is pretrained on a
 source task (3-arm spirals, 3,000 points), then transferred to a related target task (spirals
-rotated by 40 degrees with wider arms) that has only 60 labelled points. Three ways to learn the
+rotated by 15 degrees with wider arms) that has only 12 labelled points. Three ways to learn the
 target are compared over several seeds on 3,000 held-out target points: from scratch, by
 fine-tuning the pretrained network, and by retraining only the head on top of the frozen pretrained body.
 
@@ -95,10 +95,10 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
   log(`Osmosis demo: transfer between related classification tasks (backend ${backend.name})\n`);
 
   const sourceSteps = 600;
-  const targetSteps = 150;
+  const targetSteps = 100;
   const rng = new Generator(1234);
   const source = spirals(3000, 0, 0.1, rng);
-  const targetTest = spirals(3000, (40 * Math.PI) / 180, 0.2, new Generator(99));
+  const targetTest = spirals(3000, (15 * Math.PI) / 180, 0.2, new Generator(99));
   const results: Record<string, number[]> = { scratch: [], fineTune: [], frozenBody: [] };
   const bar = new ProgressBar({
     total: seeds * (sourceSteps + 3 * targetSteps),
@@ -107,7 +107,7 @@ export async function demoCommand(args: string[], io: CommandIO): Promise<number
   });
   for (let seed = 0; seed < seeds; seed++) {
     const seedRng = new Generator(seed);
-    const targetTrain = spirals(60, (40 * Math.PI) / 180, 0.2, seedRng.spawn());
+    const targetTrain = spirals(12, (15 * Math.PI) / 180, 0.2, seedRng.spawn());
     const pretrained = new MLP([2, 64, 64, 3], { activation: 'tanh', rng: seedRng.spawn() });
     train(pretrained, source, sourceSteps, 1e-2, undefined, bar);
     const snapshot = pretrained.stateDict();
