@@ -3,11 +3,12 @@
  * 20 epochs over one 256-row minibatch, lr 1e-3 annealed, gamma 0.98, lambda 0.8, no entropy
  * bonus), then a deterministic evaluation. CartPole-v1 counts as solved at a mean return of 475.
  *
- *   npx tsx examples/cartpole-ppo.ts            # 100k steps, about 2 minutes on one core
+ *   npx tsx examples/cartpole-ppo.ts            # 100k steps, about a minute
  *   npx tsx examples/cartpole-ppo.ts 20000      # a shorter run
  *
- * Measured (js backend, seed 1): 100k steps -> eval 500 +- 0 over 20 episodes; nearly all of the
- * time goes to the update (forward/backward matmuls), the rollout takes ~3%.
+ * Measured (js backend, 2-core machine shared with other jobs): seed 1 trains in 61 s and
+ * evaluates 500 +- 0 over 20 episodes; seeds 2 and 3 solve it too. The update takes 96% of the
+ * time (its matmuls are half of all CPU time), the rollout 4%.
  */
 import { pathToFileURL } from 'node:url';
 import { initDefaultBackend } from '../src/core/backend/select.js';

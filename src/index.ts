@@ -6,3 +6,4 @@ export * as rl from './rl/index.js';
 export * from './text/index.js';
 export * from './data/index.js';
 export * from './models/index.js';
+export * from './peft/index.js';

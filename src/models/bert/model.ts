@@ -15,15 +15,18 @@ import {
   checkIds,
   inputShape,
   mergeHeads,
+  pastLength,
   splitHeads,
+  withPast,
 } from '../common/attention.js';
-import type { BaseModelOutput, ModelInputs } from '../common/outputs.js';
+import type { BaseModelOutput, LayerCache, ModelInputs, PastKeyValues } from '../common/outputs.js';
 import {
   dropoutRng,
   PreTrainedModel,
   type ArchitectureSpec,
   type ModelOptions,
 } from '../common/pretrained.js';
+import type { ResidualAdapter } from '../common/residual.js';
 import { registerArchitecture } from '../registry.js';
 import { parseBertConfig, type BertConfig, type BertConfigInput } from './config.js';
 
@@ -35,6 +38,11 @@ import { parseBertConfig, type BertConfig, type BertConfigInput } from './config
 export interface BertInputs extends ModelInputs {
   /** int32 [batch, seq] segment ids (0 for the first segment, 1 for the second); default 0. */
   tokenTypeIds?: Tensor;
+  /**
+   * Keys/values prepended in every layer (prefix tuning, as Hugging Face's past_key_values for
+   * BERT): positions start after them and attentionMask covers [batch, past + seq].
+   */
+  pastKeyValues?: PastKeyValues;
 }
 
 export class BertEmbeddings extends Module {
@@ -56,14 +64,15 @@ export class BertEmbeddings extends Module {
     this.dropout = new Dropout(config.hidden_dropout_prob, rng);
   }
 
-  forward(inputs: BertInputs): Tensor {
+  /** past: positions start there (Hugging Face's past_key_values_length). */
+  forward(inputs: BertInputs, past = 0): Tensor {
     const [B, T] = inputShape(inputs, 'BertEmbeddings');
     const maxPos = this.position_embeddings.numEmbeddings;
     checkIds(inputs.tokenTypeIds, B, T, 'BertEmbeddings: tokenTypeIds');
     checkIds(inputs.positionIds, B, T, 'BertEmbeddings: positionIds');
-    if (!inputs.positionIds && T > maxPos) {
+    if (!inputs.positionIds && past + T > maxPos) {
       throw new ShapeError(
-        `BertEmbeddings: sequence length ${T} exceeds max_position_embeddings ${maxPos}`,
+        `BertEmbeddings: sequence length ${T}${past ? ` after ${past} past positions` : ''} exceeds max_position_embeddings ${maxPos}`,
       );
     }
     const words = inputs.inputsEmbeds ?? this.word_embeddings.forward(inputs.inputIds!);
@@ -73,7 +82,7 @@ export class BertEmbeddings extends Module {
       : slice(this.token_type_embeddings.weight, 0, 0, 1);
     const positions = inputs.positionIds
       ? embedding(this.position_embeddings.weight, inputs.positionIds)
-      : slice(this.position_embeddings.weight, 0, 0, T);
+      : slice(this.position_embeddings.weight, 0, past, past + T);
     return this.dropout.forward(this.LayerNorm.forward(add(add(words, types), positions)));
   }
 }
@@ -97,20 +106,21 @@ export class BertSelfAttention extends Module {
     this.#rng = rng;
   }
 
-  forward(x: Tensor, attentionMask?: Tensor): Tensor {
+  forward(x: Tensor, attentionMask?: Tensor, past?: LayerCache): Tensor {
     const H = this.#heads;
     const D = x.shape[2] / H;
-    const y = scaledDotProductAttention(
-      splitHeads(this.query.forward(x), H, D),
+    const kv = withPast(
       splitHeads(this.key.forward(x), H, D),
       splitHeads(this.value.forward(x), H, D),
-      {
-        keyPaddingMask: attentionMask,
-        dropoutP: this.training ? this.dropout.p : 0,
-        rng: this.#rng,
-        training: this.training,
-      },
+      past,
+      'BertSelfAttention',
     );
+    const y = scaledDotProductAttention(splitHeads(this.query.forward(x), H, D), kv.key, kv.value, {
+      keyPaddingMask: attentionMask,
+      dropoutP: this.training ? this.dropout.p : 0,
+      rng: this.#rng,
+      training: this.training,
+    });
     return mergeHeads(y);
   }
 }
@@ -120,6 +130,8 @@ class DenseResidualNorm extends Module {
   dense: Linear;
   LayerNorm: LayerNorm;
   dropout: Dropout;
+  /** Bottleneck adapters (PEFT) at this residual connection, as AdapterHub names them. */
+  adapters: ResidualAdapter | null = null;
 
   constructor(inFeatures: number, config: BertConfig, rng: Generator) {
     super();
@@ -129,7 +141,11 @@ class DenseResidualNorm extends Module {
   }
 
   forward(hidden: Tensor, residual: Tensor): Tensor {
-    return this.LayerNorm.forward(add(this.dropout.forward(this.dense.forward(hidden)), residual));
+    const h = this.dropout.forward(this.dense.forward(hidden));
+    return (
+      this.adapters?.forward(h, residual, this.LayerNorm) ??
+      this.LayerNorm.forward(add(h, residual))
+    );
   }
 }
 
@@ -155,8 +171,8 @@ export class BertAttention extends Module {
     this.output = new BertSelfOutput(config, rng);
   }
 
-  forward(x: Tensor, attentionMask?: Tensor): Tensor {
-    return this.output.forward(this.self.forward(x, attentionMask), x);
+  forward(x: Tensor, attentionMask?: Tensor, past?: LayerCache): Tensor {
+    return this.output.forward(this.self.forward(x, attentionMask, past), x);
   }
 }
 
@@ -187,8 +203,8 @@ export class BertLayer extends Module {
     this.output = new BertOutput(config, rng);
   }
 
-  forward(x: Tensor, attentionMask?: Tensor): Tensor {
-    const a = this.attention.forward(x, attentionMask);
+  forward(x: Tensor, attentionMask?: Tensor, past?: LayerCache): Tensor {
+    const a = this.attention.forward(x, attentionMask, past);
     return this.output.forward(this.intermediate.forward(a), a);
   }
 }
@@ -203,9 +219,11 @@ export class BertEncoder extends Module {
     );
   }
 
-  forward(x: Tensor, attentionMask?: Tensor): Tensor {
+  forward(x: Tensor, attentionMask?: Tensor, past?: PastKeyValues): Tensor {
     let h = x;
-    for (const layer of this.layer) h = layer.forward(h, attentionMask);
+    for (const [i, layer] of [...this.layer].entries()) {
+      h = layer.forward(h, attentionMask, past?.[i]);
+    }
     return h;
   }
 }
@@ -265,9 +283,11 @@ export class BertModel extends PreTrainedModel {
   /** lastHiddenState [B, T, hidden] and, with the pooler, poolerOutput [B, hidden]. */
   forward(inputs: BertInputs): BaseModelOutput {
     const [B, T] = inputShape(inputs, 'BertModel');
-    checkAttentionMask(inputs.attentionMask, B, T, 'BertModel');
-    const embedded = this.embeddings.forward(inputs);
-    const lastHiddenState = this.encoder.forward(embedded, inputs.attentionMask);
+    const past = inputs.pastKeyValues;
+    const P = pastLength(past, this.config.num_hidden_layers, 'BertModel');
+    checkAttentionMask(inputs.attentionMask, B, P + T, 'BertModel');
+    const embedded = this.embeddings.forward(inputs, P);
+    const lastHiddenState = this.encoder.forward(embedded, inputs.attentionMask, past);
     return this.pooler
       ? { lastHiddenState, poolerOutput: this.pooler.forward(lastHiddenState) }
       : { lastHiddenState };

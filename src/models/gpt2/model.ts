@@ -45,6 +45,7 @@ import {
   type ModelOptions,
 } from '../common/pretrained.js';
 import { lastTokenPool } from '../common/pooling.js';
+import type { ResidualAdapter } from '../common/residual.js';
 import { registerArchitecture } from '../registry.js';
 import { parseGPT2Config, type GPT2Config, type GPT2ConfigInput } from './config.js';
 
@@ -154,6 +155,9 @@ export class GPT2Block extends Module {
   attn: GPT2Attention;
   ln_2: LayerNorm;
   mlp: GPT2MLP;
+  /** Bottleneck adapters after attention and after the MLP (PEFT), AdapterHub's names. */
+  attention_adapters: ResidualAdapter | null = null;
+  output_adapters: ResidualAdapter | null = null;
 
   /** layerIdx matters only with scale_attn_by_inverse_layer_idx. */
   constructor(config: GPT2Config, rng: Generator | null = null, layerIdx = 0) {
@@ -167,8 +171,9 @@ export class GPT2Block extends Module {
 
   forward(x: Tensor, call: AttentionCall = {}): AttentionResult {
     const a = this.attn.forward(this.ln_1.forward(x), call);
-    const h = add(x, a.hidden);
-    const hidden = add(h, this.mlp.forward(this.ln_2.forward(h)));
+    const h = this.attention_adapters?.forward(a.hidden, x, null) ?? add(x, a.hidden);
+    const m = this.mlp.forward(this.ln_2.forward(h));
+    const hidden = this.output_adapters?.forward(m, h, null) ?? add(h, m);
     return a.present ? { hidden, present: a.present } : { hidden };
   }
 }

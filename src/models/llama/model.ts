@@ -30,6 +30,7 @@ import type {
   SequenceClassifierOutput,
 } from '../common/outputs.js';
 import { lastTokenPool } from '../common/pooling.js';
+import type { ResidualAdapter } from '../common/residual.js';
 import {
   dropoutRng,
   PreTrainedModel,
@@ -131,6 +132,9 @@ export class LlamaDecoderLayer extends Module {
   mlp: LlamaMLP;
   input_layernorm: RMSNorm;
   post_attention_layernorm: RMSNorm;
+  /** Bottleneck adapters after attention and after the MLP (PEFT), AdapterHub's names. */
+  attention_adapters: ResidualAdapter | null = null;
+  output_adapters: ResidualAdapter | null = null;
 
   constructor(config: LlamaConfig, rng: Generator) {
     super();
@@ -142,8 +146,9 @@ export class LlamaDecoderLayer extends Module {
 
   forward(x: Tensor, call: LlamaAttentionCall): { hidden: Tensor; present?: LayerCache } {
     const a = this.self_attn.forward(this.input_layernorm.forward(x), call);
-    const h = add(x, a.hidden);
-    const hidden = add(h, this.mlp.forward(this.post_attention_layernorm.forward(h)));
+    const h = this.attention_adapters?.forward(a.hidden, x, null) ?? add(x, a.hidden);
+    const m = this.mlp.forward(this.post_attention_layernorm.forward(h));
+    const hidden = this.output_adapters?.forward(m, h, null) ?? add(h, m);
     return a.present ? { hidden, present: a.present } : { hidden };
   }
 }

@@ -190,6 +190,9 @@ export async function trainDQN(options: TrainOptions): Promise<TrainResult & { a
   const net = { hidden: hp.hidden, activation: hp.activation };
   const qNetwork = makeQNetwork(obsSpace, actionSpace, { ...net, rng: initRng });
   const targetNetwork = makeQNetwork(obsSpace, actionSpace, { ...net, skipInit: true });
+  if (options.initialCheckpoint !== undefined) {
+    await initFromCheckpoint(options.initialCheckpoint, qNetwork, obsSpace, actionSpace, hp);
+  }
   updateTarget(qNetwork, targetNetwork, 1);
   targetNetwork.requiresGrad_(false);
   const optimizer = new Adam(qNetwork.parameters(), { lr: hp.learningRate });
@@ -293,6 +296,28 @@ export async function trainDQN(options: TrainOptions): Promise<TrainResult & { a
     episodes: tracker.episodes,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Fine-tuning: copy a DQN checkpoint's Q-network (same spaces and architecture) into `qNetwork`. */
+async function initFromCheckpoint(
+  dir: string,
+  qNetwork: MLP,
+  obsSpace: Space<unknown>,
+  actionSpace: Discrete,
+  hp: DQNHyperparams,
+): Promise<void> {
+  const init = await loadDQN(dir);
+  if (!init.observationSpace.equals(obsSpace) || !init.actionSpace.equals(actionSpace)) {
+    throw new ConfigError(
+      `dqn: initialCheckpoint ${dir} has spaces ${init.observationSpace.toString().slice(0, 80)} / ${init.actionSpace.toString()}, the env has ${obsSpace.toString().slice(0, 80)} / ${actionSpace.toString()}`,
+    );
+  }
+  if (init.hyperparams.activation !== hp.activation) {
+    throw new ConfigError(
+      `dqn: initialCheckpoint ${dir} uses activation '${init.hyperparams.activation}', the hyperparams '${hp.activation}'`,
+    );
+  }
+  qNetwork.loadStateDict(init.qNetwork.stateDict());
 }
 
 export async function loadDQN(dir: string): Promise<DQNAgent> {

@@ -39,7 +39,7 @@ import { buildPpoParts, loadPpoAgent, PPO_ALGO, PpoAgent } from './ppo/agent.js'
 import { ppoSchema, PPO_TUNED, type PpoConfig } from './ppo/config.js';
 import { computeGae } from './ppo/gae.js';
 import { RewardNormalizer } from './ppo/normalize.js';
-import { ppoUpdate, type PpoBatch, type PpoUpdateStats } from './ppo/update.js';
+import { ppoUpdate, type PpoBatch } from './ppo/update.js';
 import { registerAlgorithm } from './registry.js';
 import type { AlgorithmRegistration, TrainOptions, TrainResult } from './types.js';
 
@@ -152,7 +152,6 @@ export async function trainPpo(
     const epReturn = new Float64Array(N);
     const epLength = new Int32Array(N);
     let globalStep = 0;
-    let stats: PpoUpdateStats | null = null;
     const timings: PpoTimings = { rolloutSeconds: 0, updateSeconds: 0 };
 
     for (let update = 1; update <= numUpdates; update++) {
@@ -237,7 +236,7 @@ export async function trainPpo(
         valueNormalizer.normalize(batch.values);
         valueNormalizer.normalize(batch.returns);
       }
-      stats = ppoUpdate({ actor, critic }, optimizer, batch, cfg, shuffleRng, update);
+      const stats = ppoUpdate({ actor, critic }, optimizer, batch, cfg, shuffleRng, update);
       const t2 = performance.now();
       timings.rolloutSeconds += (t1 - t0) / 1000;
       timings.updateSeconds += (t2 - t1) / 1000;
@@ -251,6 +250,7 @@ export async function trainPpo(
           approxKl: stats.approxKl,
           clipFraction: stats.clipFraction,
           explainedVariance: stats.explainedVariance,
+          epochs: stats.epochs,
           sps: globalStep / ((performance.now() - start) / 1000),
         },
         true,

@@ -37,6 +37,11 @@ export interface TrainOptions {
   hyperparams?: Record<string, unknown>;
   /** Checkpoint folder written at the end (and periodically if the algorithm supports it). */
   outDir?: string;
+  /**
+   * Start from the weights of this checkpoint (same algorithm, same spaces and network shape)
+   * instead of a fresh initialisation: fine-tuning. Supported by: dqn.
+   */
+  initialCheckpoint?: string;
   onProgress?: (p: TrainProgress) => void;
   onEpisode?: (e: EpisodeRecord) => void;
 }

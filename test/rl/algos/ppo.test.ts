@@ -144,6 +144,38 @@ describe('ppo on CartPole-v1', () => {
   });
 });
 
+describe('ppo schedule and early stop', () => {
+  it('anneals the learning rate linearly and stops epochs at the target KL', async () => {
+    const run = async (hyperparams: Record<string, unknown>): Promise<TrainProgress[]> => {
+      const out: TrainProgress[] = [];
+      await trainPpo({
+        envId: 'CartPole-v1',
+        seed: 2,
+        totalSteps: 256,
+        hyperparams: {
+          numEnvs: 2,
+          numSteps: 32,
+          updateEpochs: 3,
+          numMinibatches: 2,
+          ...hyperparams,
+        },
+        onProgress: (p) => out.push(p),
+      });
+      return out;
+    };
+    const free = await run({ learningRate: 1e-3 });
+    expect(free.map((p) => p.metrics!.learningRate)).toEqual(
+      [1, 0.75, 0.5, 0.25].map((f) => expect.closeTo(f * 1e-3, 12)),
+    );
+    expect(free.every((p) => p.metrics!.epochs === 3)).toBe(true);
+    // The KL is read before each minibatch's step, so epoch 1's first minibatch sees 0; with two
+    // minibatches the second one already exceeds the target and the update stops after epoch 1.
+    const stopped = await run({ targetKl: 1e-12, annealLr: false, learningRate: 1e-2 });
+    expect(stopped.every((p) => p.metrics!.epochs === 1)).toBe(true);
+    expect(stopped.every((p) => p.metrics!.learningRate === 1e-2)).toBe(true);
+  });
+});
+
 describe('continuous ppo', () => {
   it('learns a Box-action task with ClipAction, observation and reward normalisation', async () => {
     const values: number[] = [];

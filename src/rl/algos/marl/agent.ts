@@ -131,7 +131,7 @@ export function buildGroupNets(
 
 export async function loadMarlAgent(kind: MarlKind, dir: string): Promise<MarlAgent> {
   const ckpt = await loadAgentCheckpoint(dir, { algo: kind, schema: marlSchema });
-  const where = `${dir}/config.json: field 'extra'`;
+  const field = (f: string): string => `${dir}/config.json: field 'extra.${f}'`;
   const extra = ckpt.config.extra ?? {};
   const obs = ckpt.observationSpace;
   const act = ckpt.actionSpace;
@@ -147,10 +147,11 @@ export async function loadMarlAgent(kind: MarlKind, dir: string): Promise<MarlAg
     agents.length === obs.keys.length &&
     [...agents].sort().join('\u0000') === obs.keys.join('\u0000') &&
     act.keys.join('\u0000') === obs.keys.join('\u0000');
-  if (!okAgents) throw new CheckpointError(`${where}.agents: must list the agents of the spaces`);
+  if (!okAgents)
+    throw new CheckpointError(`${field('agents')}: must list the agents of the spaces`);
   const stateDim = extra.stateDim ?? null;
   if (stateDim !== null && !(Number.isInteger(stateDim) && (stateDim as number) > 0)) {
-    throw new CheckpointError(`${where}.stateDim: must be null or a positive integer`);
+    throw new CheckpointError(`${field('stateDim')}: must be null or a positive integer`);
   }
   const layout = new InputLayout({
     kind,
@@ -174,7 +175,7 @@ export async function loadMarlAgent(kind: MarlKind, dir: string): Promise<MarlAg
   agent.valueNormalizers = nets.map((_, i) => {
     if (!ckpt.hyperparams.normalizeValue) return null;
     const vn = new ValueNormalizer();
-    vn.load(rms[i], `${where}.valueRms[${i}]`);
+    vn.load(rms[i], field(`valueRms[${i}]`));
     return vn;
   });
   return agent;

@@ -3,15 +3,16 @@ import { Generator, noGrad, Tensor } from '../../../core/index.js';
 import { Adam } from '../../../optim/index.js';
 import type { ParallelEnv } from '../../parallel-env.js';
 import { makeParallel } from '../../registry.js';
-import { Discrete, type Box, type Space } from '../../spaces/index.js';
+import type { Space } from '../../spaces/index.js';
 import { annealedLr, checkTrainOptions, resolveHyperparams, toEnvAction } from '../common/index.js';
 import { computeGae } from '../ppo/gae.js';
 import { ValueNormalizer } from '../ppo/normalize.js';
-import { ppoUpdate, type PpoBatch, type PpoUpdateStats } from '../ppo/update.js';
+import { ppoUpdate, type PpoUpdateStats } from '../ppo/update.js';
 import type { AlgorithmRegistration, EpisodeRecord, TrainOptions, TrainResult } from '../types.js';
 import { buildGroupNets, MarlAgent } from './agent.js';
 import type { marlSchema } from './config.js';
-import { InputLayout, probeStateDim, type Group, type MarlKind } from './layout.js';
+import { GroupBuffers } from './buffers.js';
+import { InputLayout, probeStateDim, type MarlKind } from './layout.js';
 
 /**
  * The rollout and update loop shared by ippo, ppo-shared and mappo, on `numEnvs` copies of a
@@ -28,83 +29,6 @@ import { InputLayout, probeStateDim, type Group, type MarlKind } from './layout.
 export const TEAM = '__team__';
 
 type AnyParallelEnv = ParallelEnv<unknown, unknown>;
-
-/** Rollout storage of one group, step-major: row t * streams + e * groupSize + slot. */
-class GroupBuffers {
-  readonly streams: number;
-  readonly actorObs: Float32Array;
-  readonly criticObs: Float32Array;
-  readonly actions: Int32Array | Float32Array;
-  readonly actionDim: number;
-  readonly logp: Float32Array;
-  readonly values: Float32Array;
-  readonly rewards: Float64Array;
-  readonly term: Uint8Array;
-  readonly trunc: Uint8Array;
-  readonly valid: Uint8Array;
-  readonly boot: Float64Array;
-
-  constructor(
-    readonly group: Group,
-    numEnvs: number,
-    readonly T: number,
-    central: boolean,
-  ) {
-    this.streams = numEnvs * group.agents.length;
-    const rows = T * this.streams;
-    this.actorObs = new Float32Array(rows * group.actorDim);
-    this.criticObs = central ? new Float32Array(rows * group.criticDim) : this.actorObs;
-    const discrete = group.actionSpace instanceof Discrete;
-    this.actionDim = discrete ? 1 : (group.actionSpace as Box).size;
-    this.actions = discrete ? new Int32Array(rows) : new Float32Array(rows * this.actionDim);
-    this.logp = new Float32Array(rows);
-    this.values = new Float32Array(rows);
-    this.rewards = new Float64Array(rows);
-    this.term = new Uint8Array(rows);
-    this.trunc = new Uint8Array(rows);
-    this.valid = new Uint8Array(rows);
-    this.boot = new Float64Array(rows);
-  }
-
-  /** The valid rows with their advantages and returns, as a PpoBatch. */
-  compact(values: Float64Array, adv: Float64Array, ret: Float64Array): PpoBatch {
-    const { actorDim: dA, criticDim: dC } = this.group;
-    const A = this.actionDim;
-    const shared = this.criticObs === this.actorObs;
-    let n = 0;
-    for (const v of this.valid) n += v;
-    const actorObs = new Float32Array(n * dA);
-    const criticObs = shared ? actorObs : new Float32Array(n * dC);
-    const actions =
-      this.actions instanceof Int32Array ? new Int32Array(n) : new Float32Array(n * A);
-    const b: PpoBatch = {
-      size: n,
-      actorDim: dA,
-      actorObs,
-      criticDim: dC,
-      criticObs,
-      actions,
-      actionDim: A,
-      logProbs: new Float32Array(n),
-      values: new Float32Array(n),
-      advantages: new Float64Array(n),
-      returns: new Float64Array(n),
-    };
-    let j = 0;
-    for (let k = 0; k < this.valid.length; k++) {
-      if (!this.valid[k]) continue;
-      actorObs.set(this.actorObs.subarray(k * dA, k * dA + dA), j * dA);
-      if (!shared) criticObs.set(this.criticObs.subarray(k * dC, k * dC + dC), j * dC);
-      actions.set(this.actions.subarray(k * A, k * A + A), j * A);
-      b.logProbs[j] = this.logp[k];
-      b.values[j] = values[k];
-      b.advantages[j] = adv[k];
-      b.returns[j] = ret[k];
-      j++;
-    }
-    return b;
-  }
-}
 
 export interface MarlTrainResult extends TrainResult {
   agent: MarlAgent;

@@ -84,8 +84,9 @@ export const PPO_CONTINUOUS_DEFAULTS: Partial<PpoConfig> = Object.freeze({
 });
 
 /**
- * Tuned per env (rl-zoo style), measured on this engine (see docs/rl-algorithms.md and the
- * report in examples/cartpole-ppo.ts).
+ * Tuned per env, rl-zoo style. CartPole-v1 takes rl-zoo's PPO recipe (lr and clip annealing
+ * simplified to lr annealing); measured here: 100k steps solve it (eval 500 +- 0 for seeds 1-3;
+ * 61 s of training for seed 1 on the js backend), see examples/cartpole-ppo.ts.
  */
 export const PPO_TUNED: Record<string, Partial<PpoConfig>> = {
   'CartPole-v1': {
@@ -98,6 +99,4 @@ export const PPO_TUNED: Record<string, Partial<PpoConfig>> = {
     updateEpochs: 20,
     entCoef: 0,
   },
-  'MountainCarContinuous-v0': { ...PPO_CONTINUOUS_DEFAULTS },
-  'Pendulum-v1': { ...PPO_CONTINUOUS_DEFAULTS },
 };

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { baseConfigFields, configFieldError, type BasePeftConfig } from '../config.js';
+import type { PreTrainedModel } from '../../models/index.js';
+
+/**
+ * Bottleneck adapters (Houlsby et al. 2019; Pfeiffer et al. 2020) with AdapterHub's BnConfig
+ * fields and defaults (its SeqBnConfig, "seq_bn" = Pfeiffer, unless set otherwise). Options of
+ * BnConfig that change the architecture beyond W2·σ(W1·x) on the residual stream (extra layer
+ * norms, parallel adapters, gating, PHM layers, invertible adapters) are accepted only at their
+ * "off" values so that a file needing them fails loudly.
+ */
+const off = <T extends z.ZodType>(t: T, what: string) =>
+  t.refine((v) => !v, { error: `${what} is not supported` });
+
+export const NON_LINEARITIES = ['relu', 'gelu', 'gelu_new', 'swish', 'silu', 'tanh'] as const;
+
+export const bottleneckConfigSchema = z.object({
+  peft_type: z.literal('BOTTLENECK'),
+  ...baseConfigFields,
+  mh_adapter: z.boolean().default(false),
+  output_adapter: z.boolean().default(true),
+  reduction_factor: z
+    .union([z.number().positive(), z.record(z.string(), z.number().positive())])
+    .default(16),
+  non_linearity: z.enum(NON_LINEARITIES).default('relu'),
+  original_ln_before: z.boolean().default(true),
+  original_ln_after: z.boolean().default(true),
+  ln_before: off(z.boolean(), 'ln_before').default(false),
+  ln_after: off(z.boolean(), 'ln_after').default(false),
+  init_weights: z.enum(['bert', 'mam_adapter', 'houlsby']).default('bert'),
+  is_parallel: off(z.boolean(), 'is_parallel (parallel adapters)').default(false),
+  scaling: z
+    .number({ error: "scaling must be a number ('learned' and 'channel' are not supported)" })
+    .default(1.0),
+  use_gating: off(z.boolean(), 'use_gating').default(false),
+  residual_before_ln: z.union([z.boolean(), z.literal('post_add')]).default(true),
+  adapter_residual_before_ln: z.boolean().default(false),
+  inv_adapter: z.null({ error: 'invertible adapters are not supported' }).default(null),
+  inv_adapter_reduction_factor: z.number().nullable().default(null),
+  cross_adapter: off(z.boolean(), 'cross_adapter').default(false),
+  leave_out: z.array(z.number().int().nonnegative()).default([]),
+  dropout: z.number().min(0).lt(1).default(0),
+  phm_layer: off(z.boolean(), 'phm_layer').default(false),
+  phm_dim: z.number().int().default(4),
+  factorized_phm_W: z.boolean().nullable().default(true),
+  shared_W_phm: z.boolean().nullable().default(false),
+  shared_phm_rule: z.boolean().nullable().default(true),
+  factorized_phm_rule: z.boolean().nullable().default(false),
+  phm_c_init: z.string().nullable().default('normal'),
+  phm_init_range: z.number().nullable().default(0.0001),
+  learn_phm: z.boolean().nullable().default(true),
+  hypercomplex_nonlinearity: z.string().nullable().default('glorot-uniform'),
+  phm_rank: z.number().int().nullable().default(1),
+  phm_bias: z.boolean().nullable().default(true),
+  stochastic_depth: off(z.number().nullable(), 'stochastic_depth').default(0.0),
+});
+
+export type BottleneckConfig = z.infer<typeof bottleneckConfigSchema> & BasePeftConfig;
+export type BottleneckConfigInput = z.input<typeof bottleneckConfigSchema>;
+
+/** The BnConfig fields (what AdapterHub writes under "config"). */
+export const BN_FIELDS = Object.keys(bottleneckConfigSchema.shape).filter(
+  (k) => k !== 'peft_type' && !(k in baseConfigFields),
+);
+
+/** AdapterHub's SeqBnConfig ("seq_bn", formerly "pfeiffer"): one adapter after the FFN. */
+export function pfeifferConfig(
+  overrides: Partial<BottleneckConfigInput> = {},
+): BottleneckConfigInput {
+  return { peft_type: 'BOTTLENECK', ...overrides };
+}
+
+/** AdapterHub's DoubleSeqBnConfig ("double_seq_bn", formerly "houlsby"): after attention and FFN. */
+export function houlsbyConfig(
+  overrides: Partial<BottleneckConfigInput> = {},
+): BottleneckConfigInput {
+  return {
+    peft_type: 'BOTTLENECK',
+    original_ln_before: false,
+    mh_adapter: true,
+    output_adapter: true,
+    non_linearity: 'swish',
+    ...overrides,
+  };
+}
+
+/** AdapterHub's preset names as they may appear in a saved "config". */
+export const BN_PRESETS: Record<string, () => BottleneckConfigInput> = {
+  seq_bn: () => pfeifferConfig(),
+  pfeiffer: () => pfeifferConfig(),
+  double_seq_bn: () => houlsbyConfig(),
+  houlsby: () => houlsbyConfig(),
+};
+
+/** The bottleneck width of one layer: hidden // reduction_factor, at least 1 (AdapterHub's). */
+export function bottleneckSize(config: BottleneckConfig, hidden: number, layer: number): number {
+  let rf = config.reduction_factor;
+  if (typeof rf !== 'number') {
+    const v = rf[String(layer)] ?? rf.default;
+    if (v === undefined) {
+      throw configFieldError(
+        'adapter',
+        'reduction_factor',
+        `no value for layer ${layer} and no 'default'`,
+      );
+    }
+    rf = v;
+  }
+  return Math.max(1, Math.floor(hidden / rf));
+}
+
+export function prepareBottleneckConfig(
+  config: BottleneckConfig,
+  _model: PreTrainedModel,
+): BottleneckConfig {
+  if (config.residual_before_ln === 'post_add' && !config.original_ln_before) {
+    throw configFieldError('adapter', 'residual_before_ln', "'post_add' needs original_ln_before");
+  }
+  if (!config.mh_adapter && !config.output_adapter) {
+    throw configFieldError(
+      'adapter',
+      'output_adapter',
+      'mh_adapter and output_adapter are both false: no adapter to add',
+    );
+  }
+  return config;
+}

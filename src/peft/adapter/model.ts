@@ -1,0 +1,178 @@
+import { ValueError } from '../../core/index.js';
+import { Module, type Parameter } from '../../nn/index.js';
+import {
+  BertLayer,
+  GPT2Block,
+  LlamaDecoderLayer,
+  type PreTrainedModel,
+} from '../../models/index.js';
+import type { DirectoryFormat, Tuner, TunerContext } from '../registry.js';
+import { modelDims } from '../utils/model-info.js';
+import { BN_FIELDS, BN_PRESETS, bottleneckSize, type BottleneckConfig } from './config.js';
+import { BottleneckAdapter, BottleneckDict, BottleneckLayer } from './layer.js';
+
+/** One transformer block's two adapter sites, created on demand. */
+interface Block {
+  index: number;
+  /** After attention (mh_adapter). */
+  attention(): BottleneckDict;
+  /** After the feed-forward (output_adapter). */
+  output(): BottleneckDict;
+  /** The sites that exist. */
+  sites(): BottleneckDict[];
+}
+
+/**
+ * The blocks of the GPT-2, Llama and BERT families with AdapterHub's site names:
+ * GPT-2 / Llama `h.<i>.attention_adapters.adapters` and `.output_adapters.adapters`;
+ * BERT `layer.<i>.attention.output.adapters` and `layer.<i>.output.adapters`.
+ */
+function findBlocks(model: Module): Block[] {
+  const blocks: Block[] = [];
+  for (const [path, m] of model.namedModules()) {
+    const index = Number(path.slice(path.lastIndexOf('.') + 1));
+    if (m instanceof GPT2Block || m instanceof LlamaDecoderLayer) {
+      const site = (field: 'attention_adapters' | 'output_adapters'): BottleneckDict => {
+        let s = m[field];
+        if (!(s instanceof BottleneckLayer)) {
+          s = new BottleneckLayer();
+          m[field] = s;
+        }
+        return (s as BottleneckLayer).adapters;
+      };
+      const existing = (): BottleneckDict[] =>
+        [m.attention_adapters, m.output_adapters]
+          .filter((s): s is BottleneckLayer => s instanceof BottleneckLayer)
+          .map((s) => s.adapters);
+      blocks.push({
+        index,
+        attention: () => site('attention_adapters'),
+        output: () => site('output_adapters'),
+        sites: existing,
+      });
+    } else if (m instanceof BertLayer) {
+      const owners = [m.attention.output, m.output];
+      const site = (i: 0 | 1): BottleneckDict => {
+        const o = owners[i];
+        if (!(o.adapters instanceof BottleneckDict)) o.adapters = new BottleneckDict();
+        return o.adapters as BottleneckDict;
+      };
+      const existing = (): BottleneckDict[] =>
+        owners
+          .map((o) => o.adapters)
+          .filter((s): s is BottleneckDict => s instanceof BottleneckDict);
+      blocks.push({ index, attention: () => site(0), output: () => site(1), sites: existing });
+    }
+  }
+  return blocks;
+}
+
+/**
+ * Bottleneck adapters on a model (AdapterHub's model mixin): an adapter per block after
+ * attention (mh_adapter) and/or after the feed-forward (output_adapter), skipping leave_out.
+ */
+export class BottleneckModel extends Module implements Tuner<BottleneckConfig> {
+  model: PreTrainedModel;
+
+  constructor(model: PreTrainedModel) {
+    super();
+    this.model = model;
+    if (findBlocks(model).length === 0) {
+      throw new ValueError(
+        `bottleneck adapters: no GPT-2, Llama or BERT blocks found in ${model.constructor.name}`,
+      );
+    }
+  }
+
+  get baseModel(): Module {
+    return this;
+  }
+
+  private sites(): BottleneckDict[] {
+    return findBlocks(this.model).flatMap((b) => b.sites());
+  }
+
+  addAdapter(name: string, config: BottleneckConfig, ctx: TunerContext): void {
+    const hidden = modelDims(this.model).hiddenSize;
+    const dtype = this.model.parameters()[0]?.dtype === 'float64' ? 'float64' : 'float32';
+    for (const block of findBlocks(this.model)) {
+      if (config.leave_out.includes(block.index)) continue;
+      const down = bottleneckSize(config, hidden, block.index);
+      const make = (): BottleneckAdapter =>
+        new BottleneckAdapter(hidden, down, config, ctx.rng, dtype);
+      if (config.mh_adapter) block.attention().addAdapter(name, make(), config);
+      if (config.output_adapter) block.output().addAdapter(name, make(), config);
+    }
+  }
+
+  deleteAdapter(name: string): void {
+    for (const s of this.sites()) s.deleteAdapter(name);
+  }
+
+  setActiveAdapter(name: string | null): void {
+    for (const s of this.sites()) s.setActiveAdapter(name);
+  }
+
+  adapterParameters(name: string): Parameter[] {
+    return this.sites()
+      .filter((s) => s.has(name))
+      .flatMap((s) => s.get(name).parameters());
+  }
+}
+
+const IN_MEMORY_PREFIX = 'base_model.model.';
+
+/**
+ * AdapterHub's directory: adapter_config.json {config: BnConfig fields, hidden_size, model_class,
+ * model_name, model_type, name, version} and adapter.safetensors (its `use_safetensors=True`
+ * name) holding the model's state-dict entries of the adapter, name included
+ * (`bert.encoder.layer.0.output.adapters.<name>.adapter_down.0.weight`).
+ */
+export const adapterHubFormat: DirectoryFormat<BottleneckConfig> = {
+  configName: 'adapter_config.json',
+  weightsName: 'adapter.safetensors',
+  detect: (json) =>
+    !('peft_type' in json) &&
+    typeof json.name === 'string' &&
+    (typeof json.config === 'string' || (typeof json.config === 'object' && json.config !== null)),
+  writeConfig(config, extras, model, adapterName) {
+    const bn: Record<string, unknown> = {};
+    for (const k of BN_FIELDS) bn[k] = (config as unknown as Record<string, unknown>)[k];
+    for (const [k, v] of Object.entries(extras)) bn[k] = v;
+    return {
+      config: bn,
+      hidden_size: modelDims(model).hiddenSize,
+      model_class: model.spec.architecture,
+      model_name: config.base_model_name_or_path,
+      model_type: model.spec.modelType,
+      name: adapterName,
+      version: 'osmosis',
+    };
+  },
+  readConfig(json) {
+    let bn = json.config as Record<string, unknown> | string;
+    if (typeof bn === 'string') {
+      const preset = BN_PRESETS[bn];
+      if (!preset) throw new ValueError(`AdapterHub config: unknown preset '${bn}'`);
+      bn = preset() as Record<string, unknown>;
+    }
+    const input: Record<string, unknown> = { ...bn };
+    // AdapterHub renames activations of files without a version (its ACTIVATION_RENAME).
+    if (json.version === undefined) {
+      const rename: Record<string, string> = { gelu: 'gelu_new', gelu_orig: 'gelu' };
+      const nl = input.non_linearity;
+      if (typeof nl === 'string' && rename[nl]) input.non_linearity = rename[nl];
+    }
+    if (typeof input.non_linearity === 'string')
+      input.non_linearity = input.non_linearity.toLowerCase();
+    delete input.architecture;
+    input.peft_type = 'BOTTLENECK';
+    if (typeof json.model_name === 'string') input.base_model_name_or_path = json.model_name;
+    return { input, savedName: json.name as string };
+  },
+  fileKey(key, adapterName) {
+    if (!key.startsWith(IN_MEMORY_PREFIX) || !key.includes(`adapters.${adapterName}.`)) return null;
+    return key.slice(IN_MEMORY_PREFIX.length);
+  },
+  renameFileKey: (key, from, to) => key.replace(`adapters.${from}.`, `adapters.${to}.`),
+};
