@@ -111,7 +111,7 @@ export function parsePeftConfig<S extends z.ZodObject>(
 }
 
 /** A ConfigError for a check across fields, naming the field. */
-export function configFieldError(method: string, field: string, message: string): ConfigError {
+export function peftConfigFieldError(method: string, field: string, message: string): ConfigError {
   return new ConfigError(`${method} config: field '${field}': ${message}`);
 }
 

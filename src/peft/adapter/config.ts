@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseConfigFields, configFieldError, type BasePeftConfig } from '../config.js';
+import { baseConfigFields, peftConfigFieldError, type BasePeftConfig } from '../config.js';
 import type { PreTrainedModel } from '../../models/index.js';
 
 /**
@@ -98,7 +98,7 @@ export function bottleneckSize(config: BottleneckConfig, hidden: number, layer: 
   if (typeof rf !== 'number') {
     const v = rf[String(layer)] ?? rf.default;
     if (v === undefined) {
-      throw configFieldError(
+      throw peftConfigFieldError(
         'adapter',
         'reduction_factor',
         `no value for layer ${layer} and no 'default'`,
@@ -114,10 +114,14 @@ export function prepareBottleneckConfig(
   _model: PreTrainedModel,
 ): BottleneckConfig {
   if (config.residual_before_ln === 'post_add' && !config.original_ln_before) {
-    throw configFieldError('adapter', 'residual_before_ln', "'post_add' needs original_ln_before");
+    throw peftConfigFieldError(
+      'adapter',
+      'residual_before_ln',
+      "'post_add' needs original_ln_before",
+    );
   }
   if (!config.mh_adapter && !config.output_adapter) {
-    throw configFieldError(
+    throw peftConfigFieldError(
       'adapter',
       'output_adapter',
       'mh_adapter and output_adapter are both false: no adapter to add',

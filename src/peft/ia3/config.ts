@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseConfigFields, configFieldError, type BasePeftConfig } from '../config.js';
+import { baseConfigFields, peftConfigFieldError, type BasePeftConfig } from '../config.js';
 import type { PreTrainedModel } from '../../models/index.js';
 import { targetModulesSchema } from '../lora/config.js';
 import { modelDims } from '../utils/model-info.js';
@@ -38,7 +38,7 @@ export function prepareIA3Config(config: IA3Config, model: PreTrainedModel): IA3
   const type = modelDims(model).modelType;
   if (config.target_modules === null) {
     if (!IA3_DEFAULT_TARGETS[type]) {
-      throw configFieldError(
+      throw peftConfigFieldError(
         'ia3',
         'target_modules',
         `needed: no default for model_type '${type}'`,
@@ -53,7 +53,11 @@ export function prepareIA3Config(config: IA3Config, model: PreTrainedModel): IA3
   const f = config.feedforward_modules;
   // PEFT's __post_init__: with two lists, the feed-forward ones must be among the targets.
   if (Array.isArray(t) && Array.isArray(f) && !f.every((m) => t.includes(m))) {
-    throw configFieldError('ia3', 'feedforward_modules', 'should be a subset of target_modules');
+    throw peftConfigFieldError(
+      'ia3',
+      'feedforward_modules',
+      'should be a subset of target_modules',
+    );
   }
   return config;
 }

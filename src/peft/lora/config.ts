@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseConfigFields, configFieldError, type BasePeftConfig } from '../config.js';
+import { baseConfigFields, peftConfigFieldError, type BasePeftConfig } from '../config.js';
 import type { PreTrainedModel } from '../../models/index.js';
 import { modelDims } from '../utils/model-info.js';
 import type { TargetModules } from '../utils/targets.js';
@@ -70,7 +70,7 @@ export function prepareLoraConfig(config: LoraConfig, model: PreTrainedModel): L
     const type = modelDims(model).modelType;
     const defaults = LORA_DEFAULT_TARGETS[type];
     if (!defaults) {
-      throw configFieldError(
+      throw peftConfigFieldError(
         'lora',
         'target_modules',
         `needed: no default for model_type '${type}'`,
@@ -95,16 +95,24 @@ export function checkLayersFields(
   pattern: string | readonly string[] | null,
 ): void {
   if (typeof targets === 'string' && layers !== null) {
-    throw configFieldError(
+    throw peftConfigFieldError(
       method,
       'layers_to_transform',
       'cannot be used when target_modules is a str',
     );
   }
   if (typeof targets === 'string' && pattern !== null) {
-    throw configFieldError(method, 'layers_pattern', 'cannot be used when target_modules is a str');
+    throw peftConfigFieldError(
+      method,
+      'layers_pattern',
+      'cannot be used when target_modules is a str',
+    );
   }
   if (pattern !== null && layers === null) {
-    throw configFieldError(method, 'layers_pattern', 'only meaningful with layers_to_transform');
+    throw peftConfigFieldError(
+      method,
+      'layers_pattern',
+      'only meaningful with layers_to_transform',
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseConfigFields, configFieldError } from '../config.js';
+import { baseConfigFields, peftConfigFieldError } from '../config.js';
 import type { PreTrainedModel } from '../../models/index.js';
 import {
   preparePromptLearningConfig,
@@ -30,14 +30,14 @@ export function preparePromptTuningConfig(
   model: PreTrainedModel,
 ): PromptTuningConfig {
   if (config.prompt_tuning_init === 'TEXT' && config.prompt_tuning_init_text === null) {
-    throw configFieldError(
+    throw peftConfigFieldError(
       'prompt_tuning',
       'prompt_tuning_init_text',
       "needed when prompt_tuning_init is 'TEXT'",
     );
   }
   if (config.tokenizer_kwargs !== null && config.prompt_tuning_init !== 'TEXT') {
-    throw configFieldError(
+    throw peftConfigFieldError(
       'prompt_tuning',
       'tokenizer_kwargs',
       "only used when prompt_tuning_init is 'TEXT'",

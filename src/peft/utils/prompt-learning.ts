@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { concat, full, ones, zeros, type Tensor } from '../../core/index.js';
 import type { Module, Parameter } from '../../nn/index.js';
 import type { PreTrainedModel, WarningHandler } from '../../models/index.js';
-import { configFieldError, type BasePeftConfig } from '../config.js';
+import { peftConfigFieldError, type BasePeftConfig } from '../config.js';
 import type { PeftInputs, Tuner, TunerContext } from '../registry.js';
 import { AdapterDict } from './dicts.js';
 import { modelDims } from './model-info.js';
@@ -54,7 +54,7 @@ export function preparePromptLearningConfig<C extends PromptLearningConfig>(
     config.num_attention_heads = dims.numKvHeads;
   }
   if (config.token_dim % config.num_attention_heads !== 0) {
-    throw configFieldError(
+    throw peftConfigFieldError(
       method,
       'token_dim',
       `${config.token_dim} is not divisible by num_attention_heads ${config.num_attention_heads}`,
@@ -137,7 +137,7 @@ export abstract class PromptLearningTuner<C extends PromptLearningConfig> implem
     // A cache from an earlier step (generation) already holds the virtual tokens.
     if (inputs.pastKeyValues) return x;
     const ref = inputs.inputIds ?? inputs.inputsEmbeds;
-    if (!ref) throw configFieldError('PeftModel', 'inputIds', 'pass inputIds or inputsEmbeds');
+    if (!ref) throw peftConfigFieldError('PeftModel', 'inputIds', 'pass inputIds or inputsEmbeds');
     x = this.withPrompts(x, name, config, ref.shape[0]);
     return x;
   }
