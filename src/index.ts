@@ -7,3 +7,4 @@ export * from './text/index.js';
 export * from './data/index.js';
 export * from './models/index.js';
 export * from './peft/index.js';
+export * from './train/index.js';

@@ -4,3 +4,4 @@
  * load on demand: rl-registries.ts.)
  */
 import './methods/scratch.js';
+import './methods/meta-federated.js';
