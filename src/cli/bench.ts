@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runEnvCartPole, runEnvSpread } from '../../bench/env.js';
 import { runGemm } from '../../bench/gemm.js';
 import { runGptStep } from '../../bench/gpt-step.js';
 import { peakRssMb } from '../../bench/harness.js';
@@ -14,6 +15,8 @@ Benchmarks (each has a PyTorch twin under bench/pytorch/; docs/benchmarks.md has
   gemm      float32 matrix products at 256/512/1024 (plus transposed variants): GFLOP/s
   gpt-step  one training step of a small GPT (d_model 256, 4 layers, seq 128, batch 8): ms
   mlp-step  one training step of a 4-64-64-2 tanh MLP, batch 64, MSE, Adam: microseconds
+  env-cartpole  CartPole-v1 steps/s, random actions, one thread (twin: bench/python/env_speed.py)
+  env-spread    SimpleSpread-v3 agent-steps/s through the ParallelEnv API, one thread
 
 Options:
   --backend   kernel backend (default: OSMOSIS_BACKEND or wasm)
@@ -27,6 +30,8 @@ const benches = {
   gemm: (o: { steps?: number }) => runGemm({ repeats: o.steps }),
   'gpt-step': runGptStep,
   'mlp-step': runMlpStep,
+  'env-cartpole': runEnvCartPole,
+  'env-spread': runEnvSpread,
 } as const;
 
 export async function benchCommand(args: string[], io: CommandIO): Promise<number> {
@@ -96,9 +101,11 @@ function formatRecord(r: Record<string, unknown>): string {
       );
     }
   } else {
-    lines.push(
-      `  median ${(r.median as number).toFixed(r.unit === 'us' ? 1 : 2)} ${r.unit} per step`,
-    );
+    const rate = String(r.unit).endsWith('/s');
+    const value = rate
+      ? Math.round(r.median as number).toLocaleString('en-US')
+      : (r.median as number).toFixed(r.unit === 'us' ? 1 : 2);
+    lines.push(`  median ${value} ${r.unit}${rate ? '' : ' per step'}`);
   }
   lines.push(`  peak RSS ${(r.peakRssMb as number).toFixed(0)} MB`);
   return `${lines.join('\n')}\n`;
