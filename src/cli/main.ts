@@ -16,7 +16,7 @@ const commands: Command[] = [
   },
   {
     name: 'bench',
-    summary: 'run a benchmark (gemm, gpt-step, mlp-step) and print its results',
+    summary: 'run a benchmark (gemm, gpt-step, mlp-step, env-cartpole, env-spread)',
     run: benchCommand,
   },
   {
