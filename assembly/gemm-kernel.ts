@@ -1,12 +1,12 @@
 // The GEMM micro-kernel: a 5x8 tile of C held in ten f32x4 registers while one packed A sliver
 // (5 rows, k-major) and one packed B sliver (8 columns, k-major) stream past.
 //
-// Why 5x8: wasm SIMD is 128-bit and V8 on x64 allocates SIMD values to xmm0-xmm14 only. A tile
-// of R x 8 needs 2R accumulators + 2 B vectors + 1 broadcast A + 1 product temp (there is no fused
-// multiply-add in baseline wasm SIMD). 5x8 needs 14 registers; 6x8 and 4x12 need 16 and spill to
-// the stack, which measured at 28 GFLOP/s against 51 for 5x8 and 43 for 4x8 (kc = 256, data in
-// L1, one Zen 5 core). At 5x8 each k step is 10 mul + 10 add, which saturates the two FP multiply
-// and two FP add pipes, so the kernel runs at the core's 128-bit peak.
+// Why 5x8: wasm SIMD is 128-bit and V8 on x64 allocates SIMD values to xmm0-xmm14 only. A
+// tile of R x 8 needs 2R accumulators + 2 B vectors + 1 broadcast A + 1 product temp (there is
+// no fused multiply-add in baseline wasm SIMD). 5x8 needs 14 registers; 6x8 and 4x12 need 16-17
+// and spill to the stack, which measured at 28 GFLOP/s against 51 for 5x8 and 43 for 4x8
+// (kc = 256, data in L1, one Zen 5 core). At 5x8 each k step is 10 mul + 10 add, which saturates
+// the two FP multiply and two FP add pipes, so the kernel runs at the core's 128-bit peak.
 //
 // The loop body must stay one k step: unrolling it by two let Binaryen interleave the two steps
 // and V8 spilled accumulators (32 GFLOP/s).

@@ -38,8 +38,9 @@ function args(m: number, n: number, k: number, over: Partial<GemmArgs> = {}): Ge
 
 /**
  * Runs wasm and js on the same inputs and checks every element against a float32 rounding
- * bound: both sum k products in float32, so |wasm - js| <= 2 (k + 2) eps (|alpha| |A||B| + |beta C|)
- * (computed in float64 by running the js gemm on absolute values).
+ * bound: both sum k products in float32, so
+ *   |wasm - js| <= 2 (k + 2) eps (|alpha| |A||B| + |beta C|)
+ * (the bound computed in float64 by running the js gemm on absolute values).
  */
 function check(backend: WasmBackend, g: GemmArgs, seed = 1): void {
   const lenA = (g.batch - 1) * g.strideA + g.m * g.k;
