@@ -5,3 +5,4 @@
  */
 import './methods/scratch.js';
 import './methods/meta-federated.js';
+import './methods/transfer.js';

@@ -15,7 +15,7 @@
  * statistics travel with the saved agent and the async vector env needs no wrappers in workers.
  */
 import { performance } from 'node:perf_hooks';
-import { Generator, noGrad, Tensor } from '../../core/index.js';
+import { ConfigError, Generator, noGrad, Tensor } from '../../core/index.js';
 import { Adam } from '../../optim/index.js';
 import type { Env } from '../env.js';
 import { make } from '../registry.js';
@@ -108,12 +108,11 @@ export async function trainPpo(
   try {
     const obsSpace = envs.singleObservationSpace;
     const actSpace = envs.singleActionSpace;
-    const { actor, critic, obsNormalizer, valueNormalizer } = buildPpoParts(
-      obsSpace,
-      actSpace,
-      cfg,
-      initRng,
-    );
+    const parts = buildPpoParts(obsSpace, actSpace, cfg, initRng);
+    if (options.initialCheckpoint !== undefined) {
+      await initFromCheckpoint(options.initialCheckpoint, parts, obsSpace, actSpace, cfg);
+    }
+    const { actor, critic, obsNormalizer, valueNormalizer } = parts;
     const optimizer = new Adam([...actor.parameters(), ...critic.parameters()], {
       lr: cfg.learningRate,
       eps: cfg.adamEps,
@@ -278,6 +277,39 @@ export async function trainPpo(
   } finally {
     await envs.close();
   }
+}
+
+/**
+ * Fine-tuning: copy a PPO checkpoint's actor, critic and normalisation statistics (same spaces,
+ * activation and normalisation settings; hidden sizes are checked by the state-dict load).
+ */
+async function initFromCheckpoint(
+  dir: string,
+  parts: ReturnType<typeof buildPpoParts>,
+  obsSpace: Space<unknown>,
+  actSpace: Space<unknown>,
+  cfg: PpoConfig,
+): Promise<void> {
+  const init = await loadPpoAgent(dir);
+  if (!init.observationSpace.equals(obsSpace) || !init.actionSpace.equals(actSpace)) {
+    throw new ConfigError(
+      `ppo: initialCheckpoint ${dir} has spaces ${init.observationSpace.toString().slice(0, 80)} / ${init.actionSpace.toString().slice(0, 80)}, the env has ${obsSpace.toString().slice(0, 80)} / ${actSpace.toString().slice(0, 80)}`,
+    );
+  }
+  const h = init.hyperparams;
+  if (
+    h.activation !== cfg.activation ||
+    h.normalizeObservation !== cfg.normalizeObservation ||
+    h.normalizeValue !== cfg.normalizeValue
+  ) {
+    throw new ConfigError(
+      `ppo: initialCheckpoint ${dir} has activation/normalizeObservation/normalizeValue ${h.activation}/${h.normalizeObservation}/${h.normalizeValue}, the hyperparams ${cfg.activation}/${cfg.normalizeObservation}/${cfg.normalizeValue}`,
+    );
+  }
+  parts.actor.loadStateDict(init.actor.stateDict());
+  parts.critic.loadStateDict(init.critic.stateDict());
+  if (init.obsNormalizer) parts.obsNormalizer?.load(init.obsNormalizer.toJSON(), dir);
+  if (init.valueNormalizer) parts.valueNormalizer?.load(init.valueNormalizer.toJSON(), dir);
 }
 
 /** The valid rows of the rollout as a PpoBatch (the critic reads the actor's input). */

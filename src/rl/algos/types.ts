@@ -39,7 +39,7 @@ export interface TrainOptions {
   outDir?: string;
   /**
    * Start from the weights of this checkpoint (same algorithm, same spaces and network shape)
-   * instead of a fresh initialisation: fine-tuning. Supported by: dqn.
+   * instead of a fresh initialisation: fine-tuning. Supported by: dqn, ppo.
    */
   initialCheckpoint?: string;
   onProgress?: (p: TrainProgress) => void;

@@ -1,0 +1,121 @@
+/**
+ * The 'distill' method kind: "A2T" as our source material describes it (and `a2t` with variant
+ * distillation): a PPO target agent trained jointly on its task loss and a scheduled
+ * policy-distillation loss (Rusu et al. 2016; KL with temperature, or MSE on outputs) on states
+ * the source policy visited. `taskLoss: false` leaves pure policy distillation.
+ */
+import { z } from 'zod';
+import {
+  distillFieldsShape,
+  sourceSeedSchema,
+  sourceUseSchema,
+  type SourceUse,
+} from '../../transfer/a2t/config.js';
+import type { PpoConfig } from '../../rl/algos/ppo/config.js';
+import { registerMethod, type MethodContext, type MethodResult } from '../methods.js';
+
+export const distillSchema = z
+  .object({
+    algo: z.literal('ppo').default('ppo'),
+    /** The experiment source to distil (default: the only one). */
+    source: sourceUseSchema.shape.source,
+    stateMap: sourceUseSchema.shape.stateMap,
+    actionMap: sourceUseSchema.shape.actionMap,
+    sourceSeed: sourceSeedSchema,
+    /** Train on the task loss too (joint optimisation); false: pure policy distillation. */
+    taskLoss: z.boolean().default(true),
+    ...distillFieldsShape,
+  })
+  .strict();
+
+type DistillFields = z.infer<z.ZodObject<typeof distillFieldsShape>>;
+
+export interface DistillRunOptions extends DistillFields, Omit<SourceUse, 'temperature'> {
+  sourceSeed: 'job' | number;
+  taskLossCoef: number;
+}
+
+export async function runDistillation(
+  ctx: MethodContext,
+  o: DistillRunOptions,
+): Promise<MethodResult> {
+  const { loadRlRegistries } = await import('../rl-registries.js');
+  await loadRlRegistries();
+  const { getAlgorithm } = await import('../../rl/algos/registry.js');
+  const { resolveHyperparams } = await import('../../rl/algos/common/training.js');
+  const { obtainSources } = await import('../../transfer/a2t/sources.js');
+  const { trainDistillation } = await import('../../transfer/distill/trainer.js');
+  const { config, experiment, seed, outDir } = ctx;
+  const [teacher] = await obtainSources([{ source: o.source }], {
+    experiment,
+    method: config.name,
+    seed,
+    sourceSeed: o.sourceSeed,
+    outDir,
+    onEvent: ctx.onEvent,
+  });
+  const cfg = resolveHyperparams(getAlgorithm('ppo'), experiment.env.id, config.hyperparams);
+  const result = trainDistillation({
+    envId: experiment.env.id,
+    envOptions: experiment.env.options,
+    seed,
+    totalSteps: config.totalSteps,
+    cfg: cfg as PpoConfig,
+    teacher: teacher.agent,
+    teacherName: o.name ?? teacher.name,
+    teacherEnv: teacher.env,
+    loss: o.loss,
+    temperature: o.temperature,
+    weight: o.weight,
+    states: o.states,
+    bufferSize: o.bufferSize,
+    batchSize: o.batchSize,
+    stateMap: o.stateMap,
+    actionMap: o.actionMap,
+    taskLossCoef: o.taskLossCoef,
+    onEpisode: ctx.onEpisode,
+    onProgress: ctx.onProgress,
+    onUpdate: ({ globalStep, weight, loss }) =>
+      ctx.onEvent({
+        type: 'distillation',
+        globalStep,
+        weight,
+        loss: Number.isFinite(loss) ? loss : null,
+      }),
+  });
+  await result.agent.save(outDir);
+  const u = result.updates;
+  return {
+    episodes: result.episodes,
+    checkpointDir: outDir,
+    extra: {
+      bufferSteps: result.bufferSteps,
+      timeSeries: [
+        {
+          name: 'distillation-weight',
+          yLabel: 'w(t)',
+          steps: u.steps,
+          series: { weight: u.weight },
+        },
+        {
+          name: 'distillation-loss',
+          yLabel: `${o.loss} loss`,
+          steps: u.steps,
+          series: { loss: u.loss.map((v) => (Number.isFinite(v) ? v : NaN)) },
+        },
+      ],
+    },
+  };
+}
+
+registerMethod({
+  kind: 'distill',
+  summary:
+    'joint policy distillation (Rusu et al. 2016) + task loss from a source agent (our source material\'s "A2T")',
+  usesAlgorithm: true,
+  schema: distillSchema,
+  run: (ctx) => {
+    const c = ctx.config as MethodContext['config'] & z.infer<typeof distillSchema>;
+    return runDistillation(ctx, { ...c, taskLossCoef: c.taskLoss ? 1 : 0 });
+  },
+});

@@ -1,0 +1,194 @@
+/**
+ * Training A2T (the paper's reading, Rajendran et al. 2017) with PPO as the target's learner:
+ *
+ * - the actor is A2TPolicy: attention over N frozen sources and a base policy; PPO's clipped
+ *   surrogate on the mixed policy pi_T trains the attention network, the base (through its share
+ *   of the mixture) and any learned maps; the sources stay bit-identical;
+ * - the base is also trained on the task with its own loss (the paper updates K_B with the
+ *   target's TD error on the actions pi_T took): here PPO's clipped surrogate on log pi_B with
+ *   the same advantages, against pi_B at collection time, times `baseLossCoef`. Without it the
+ *   base only learns in proportion to its attention weight and could never take over once the
+ *   sources dominate;
+ * - the critic is the target's own, as in PPO.
+ * The mean attention weight per component over each rollout's states is recorded after every
+ * rollout: the run's attention-over-time plot.
+ */
+import {
+  ConfigError,
+  gather,
+  Generator,
+  logSoftmax,
+  noGrad,
+  reshape,
+  Tensor,
+} from '../../core/index.js';
+import { CategoricalPolicy, observationDim } from '../../rl/algos/common/index.js';
+import { buildPpoParts } from '../../rl/algos/ppo/agent.js';
+import type { PpoConfig } from '../../rl/algos/ppo/config.js';
+import { clippedPolicyLoss } from '../../rl/algos/ppo/losses.js';
+import type { Agent, EpisodeRecord, TrainProgress } from '../../rl/algos/types.js';
+import type { MappingInput } from '../mapping.js';
+import { A2TAgent, type A2TSourceRecord } from './agent.js';
+import { A2TPolicy } from './attention.js';
+import { checkLoopConfig, envSpacesOf, trainTransferPpo } from './ppo-loop.js';
+import { requireDiscreteTarget, SourcePolicy } from './source-policy.js';
+
+export interface A2TSourceInput {
+  name: string;
+  agent: Agent;
+  /** The source's checkpoint folder (recorded in the A2T checkpoint). */
+  dir?: string;
+  stateMap?: MappingInput;
+  actionMap?: MappingInput;
+  /** Softmax temperature of this source's policy (Q-values of a DQN source want < 1). */
+  temperature?: number;
+}
+
+export interface A2TTrainOptions {
+  envId: string;
+  envOptions: Record<string, unknown>;
+  seed: number;
+  totalSteps: number;
+  cfg: PpoConfig;
+  sources: A2TSourceInput[];
+  attentionHidden?: readonly number[];
+  /** Weight of the base network's own PPO loss (default 1; 0: trained through the mixture only). */
+  baseLossCoef?: number;
+  onEpisode?: (e: EpisodeRecord) => void;
+  onProgress?: (p: TrainProgress) => void;
+  /** Mean attention weight per component (sources by name, then 'base') after each rollout. */
+  onAttention?: (globalStep: number, weights: Record<string, number>) => void;
+}
+
+export interface A2TTrainResult {
+  agent: A2TAgent;
+  episodes: EpisodeRecord[];
+  attention: { steps: number[]; series: Record<string, number[]> };
+}
+
+export function buildA2TPolicy(
+  o: Pick<A2TTrainOptions, 'envId' | 'envOptions' | 'cfg' | 'sources' | 'attentionHidden'>,
+  rngs: { init: Generator | null; attention: Generator; maps: Generator },
+): { policy: A2TPolicy; critic: ReturnType<typeof buildPpoParts>['critic'] } {
+  const target = envSpacesOf(o.envId, o.envOptions);
+  const actionSpace = requireDiscreteTarget('a2t', target);
+  const names = new Set<string>();
+  const sources = o.sources.map((s) => {
+    if (names.has(s.name) || s.name === 'base') {
+      throw new ConfigError(
+        `a2t: source names must be unique and not 'base', got '${s.name}' twice`,
+      );
+    }
+    names.add(s.name);
+    return new SourcePolicy(s.agent as Agent & Partial<typeof target>, {
+      name: s.name,
+      target,
+      stateMap: s.stateMap,
+      actionMap: s.actionMap,
+      temperature: s.temperature,
+      rng: rngs.maps,
+    });
+  });
+  const { actor, critic } = buildPpoParts(target.observationSpace, actionSpace, o.cfg, rngs.init);
+  if (!(actor instanceof CategoricalPolicy))
+    throw new ConfigError('a2t: the base must be a categorical policy');
+  const policy = new A2TPolicy({
+    obsDim: observationDim(target.observationSpace),
+    actions: actionSpace.n,
+    base: actor,
+    sources,
+    attentionHidden: o.attentionHidden,
+    activation: o.cfg.activation,
+    rng: rngs.attention,
+  });
+  return { policy, critic };
+}
+
+export function trainA2T(o: A2TTrainOptions): A2TTrainResult {
+  checkLoopConfig('a2t', o.cfg);
+  // The first three streams as trainPpo draws them: the base and critic start as scratch's would.
+  const root = new Generator(o.seed);
+  const initRng = root.spawn();
+  const actRng = root.spawn();
+  const shuffleRng = root.spawn();
+  const attentionRng = root.spawn();
+  const mapRng = root.spawn();
+  const { policy, critic } = buildA2TPolicy(o, {
+    init: initRng,
+    attention: attentionRng,
+    maps: mapRng,
+  });
+  const names = policy.components;
+  const attention: A2TTrainResult['attention'] = {
+    steps: [],
+    series: Object.fromEntries(names.map((n) => [n, [] as number[]])),
+  };
+  const baseCoef = o.baseLossCoef ?? 1;
+  let baseOldLogp = new Float32Array(0);
+
+  const result = trainTransferPpo({
+    envId: o.envId,
+    envOptions: o.envOptions,
+    seed: o.seed,
+    totalSteps: o.totalSteps,
+    cfg: o.cfg,
+    actor: policy,
+    critic,
+    distributionRows: (obs, indices) => policy.distributionRows(obs, indices),
+    actRng,
+    shuffleRng,
+    onEpisode: o.onEpisode,
+    onProgress: o.onProgress,
+    afterRollout: ({ obs, actions, rows, globalStep }) => {
+      const D = obs.length / Math.max(1, rows);
+      const x = new Tensor(obs, [rows, D]);
+      const w = policy.meanWeights(x);
+      attention.steps.push(globalStep);
+      const record: Record<string, number> = {};
+      names.forEach((n, k) => {
+        attention.series[n].push(w[k]);
+        record[n] = w[k];
+      });
+      o.onAttention?.(globalStep, record);
+      policy.cacheSources(x);
+      if (baseCoef > 0) {
+        baseOldLogp = noGrad(() => {
+          const lp = logSoftmax(policy.base.forward(x), -1);
+          const a = new Tensor(Int32Array.from(actions), [rows, 1]);
+          return Float32Array.from(gather(lp, 1, a).data);
+        });
+      }
+    },
+    extraLoss: ({ obs, actions, advantages, indices }) => {
+      if (baseCoef === 0) return null;
+      const n = indices.length;
+      const old = new Float32Array(n);
+      for (let r = 0; r < n; r++) old[r] = baseOldLogp[indices[r]];
+      const lp = logSoftmax(policy.lastBaseLogits(obs) ?? policy.base.forward(obs), -1);
+      const newLogp = reshape(gather(lp, 1, reshape(actions, [n, 1])), [n]);
+      const pl = clippedPolicyLoss(newLogp, new Tensor(old, [n]), advantages, o.cfg.clipCoef);
+      return { loss: pl.loss.mul(baseCoef), stats: { baseLoss: pl.loss.item() } };
+    },
+  });
+  const records: A2TSourceRecord[] = o.sources.map((s) => ({
+    name: s.name,
+    dir: s.dir ?? null,
+    stateMap: s.stateMap ?? { kind: 'identity' },
+    actionMap: s.actionMap ?? { kind: 'identity' },
+    temperature: s.temperature ?? 1,
+  }));
+  const agent = new A2TAgent(
+    o.envId,
+    o.envOptions,
+    o.cfg,
+    policy,
+    critic,
+    records,
+    {
+      attentionHidden: [...(o.attentionHidden ?? [64])],
+      baseLossCoef: baseCoef,
+    },
+    o.seed,
+  );
+  return { agent, episodes: result.episodes, attention };
+}

@@ -1,0 +1,4 @@
+export * from './losses.js';
+export * from './schedules.js';
+export * from './buffer.js';
+export * from './trainer.js';

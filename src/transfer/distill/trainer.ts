@@ -1,0 +1,179 @@
+/**
+ * "A2T" as our source material describes it: a target agent learns from a pretrained source agent
+ * by JOINT optimisation of
+ *
+ *   L(theta) = L_task(theta)  +  w(t) * L_distill(student_theta(s), teacher(s)),   s ~ buffer
+ *
+ * with L_task the target's own RL loss (PPO here: clipped surrogate + value + entropy on the
+ * target's rollouts), L_distill policy distillation (Rusu et al. 2016: KL from the teacher's
+ * temperature-softened policy, or MSE on the outputs) on states the source policy visited, and
+ * w(t) a schedule (constant, linear or exponential decay to 0). With w = 0 throughout this is
+ * exactly PPO from scratch (same seed, same episodes); with taskLossCoef = 0 it is pure policy
+ * distillation, the student acting in the target env only to produce its learning curve.
+ *
+ * (The literature's A2T, Rajendran et al. 2017, is the attention mixture: ../a2t/attention.ts.)
+ *
+ * The student is an ordinary PPO agent (saved in the `ppo` checkpoint format, loadable by
+ * `osmosis rl eval`). Fixed maps only: a learned map would be trained by the distillation loss to
+ * make the teacher agree with the student, which is no correspondence at all.
+ */
+import { ConfigError, Generator } from '../../core/index.js';
+import type { Categorical } from '../../rl/algos/common/distributions.js';
+import { buildPpoParts, PpoAgent } from '../../rl/algos/ppo/agent.js';
+import type { PpoConfig } from '../../rl/algos/ppo/config.js';
+import type { Agent, EpisodeRecord, TrainProgress } from '../../rl/algos/types.js';
+import type { MappingInput } from '../mapping.js';
+import { checkLoopConfig, envSpacesOf, trainTransferPpo } from '../a2t/ppo-loop.js';
+import { requireDiscreteTarget, SourcePolicy } from '../a2t/source-policy.js';
+import { collectTeacherStates, type StateSource } from './buffer.js';
+import { distillationLoss, type DistillationLossKind } from './losses.js';
+import { scheduleWeight, type WeightSchedule } from './schedules.js';
+
+export interface DistillTrainOptions {
+  envId: string;
+  envOptions: Record<string, unknown>;
+  seed: number;
+  totalSteps: number;
+  /** The student's PPO config (defaults and tuned values already resolved). */
+  cfg: PpoConfig;
+  teacher: Agent;
+  teacherName: string;
+  /** The teacher's own env (for states: 'source' / 'both'). */
+  teacherEnv: { id: string; options: Record<string, unknown> };
+  loss: DistillationLossKind;
+  temperature: number;
+  weight: WeightSchedule;
+  states: StateSource;
+  bufferSize: number;
+  /** Teacher states per minibatch (default: the PPO minibatch size). */
+  batchSize?: number;
+  stateMap?: MappingInput;
+  actionMap?: MappingInput;
+  /** Weight of the PPO loss (1: joint; 0: pure distillation). */
+  taskLossCoef?: number;
+  onEpisode?: (e: EpisodeRecord) => void;
+  onProgress?: (p: TrainProgress) => void;
+  /** Called once per update with the schedule's weight and the mean distillation loss. */
+  onUpdate?: (u: { globalStep: number; weight: number; loss: number }) => void;
+}
+
+export interface DistillTrainResult {
+  agent: PpoAgent;
+  episodes: EpisodeRecord[];
+  /** Target env steps spent filling the buffer (the curve starts after them). */
+  bufferSteps: number;
+  updates: { steps: number[]; weight: number[]; loss: number[] };
+}
+
+export function trainDistillation(o: DistillTrainOptions): DistillTrainResult {
+  const method = 'distill';
+  checkLoopConfig(method, o.cfg);
+  for (const [which, m] of [
+    ['stateMap', o.stateMap],
+    ['actionMap', o.actionMap],
+  ] as const) {
+    if (m && (m.kind === 'linear' || m.kind === 'mlp')) {
+      throw new ConfigError(
+        `${method}: ${which} kind '${m.kind}' is learned, and distillation has no signal to train it (it would learn to make the teacher agree with the student); use 'identity', 'pad' or 'permutation', or the attention reading of A2T`,
+      );
+    }
+  }
+  const target = envSpacesOf(o.envId, o.envOptions);
+  requireDiscreteTarget(method, target);
+  // The first three streams as trainPpo draws them, so w = 0 reproduces PPO from scratch.
+  const root = new Generator(o.seed);
+  const initRng = root.spawn();
+  const actRng = root.spawn();
+  const shuffleRng = root.spawn();
+  const bufferRng = root.spawn();
+  const distillRng = root.spawn();
+  const mapRng = root.spawn();
+
+  const teacher = new SourcePolicy(o.teacher as Agent & Partial<typeof target>, {
+    name: o.teacherName,
+    target,
+    stateMap: o.stateMap,
+    actionMap: o.actionMap,
+    temperature: o.temperature,
+    rng: mapRng,
+  });
+  if (teacher.outputKind === 'mean') {
+    throw new ConfigError(
+      `${method}: source '${o.teacherName}' is a Gaussian policy; distillation needs Q-values or logits`,
+    );
+  }
+  const targetSteps =
+    o.states === 'target'
+      ? o.bufferSize
+      : o.states === 'both'
+        ? o.bufferSize - Math.floor(o.bufferSize / 2)
+        : 0;
+  if (targetSteps >= o.totalSteps) {
+    throw new ConfigError(
+      `${method}: filling the buffer takes ${targetSteps} target steps, the whole budget is ${o.totalSteps}; lower bufferSize or use states: source`,
+    );
+  }
+  const buffer = collectTeacherStates({
+    teacher,
+    target: { id: o.envId, options: o.envOptions },
+    source: o.teacherEnv,
+    states: o.states,
+    size: o.bufferSize,
+    temperature: o.temperature,
+    rng: bufferRng,
+  });
+  const { actor, critic, obsNormalizer, valueNormalizer } = buildPpoParts(
+    target.observationSpace,
+    target.actionSpace,
+    o.cfg,
+    initRng,
+  );
+  const batchSize =
+    o.batchSize ?? Math.max(1, Math.ceil((o.cfg.numEnvs * o.cfg.numSteps) / o.cfg.numMinibatches));
+  const updates: DistillTrainResult['updates'] = { steps: [], weight: [], loss: [] };
+  let weight = 0;
+  const result = trainTransferPpo({
+    envId: o.envId,
+    envOptions: o.envOptions,
+    seed: o.seed,
+    totalSteps: o.totalSteps,
+    startStep: buffer.targetSteps,
+    cfg: o.cfg,
+    actor,
+    critic,
+    actRng,
+    shuffleRng,
+    taskLossCoef: o.taskLossCoef,
+    onEpisode: o.onEpisode,
+    onProgress: o.onProgress,
+    // w(t) for an update: t is the target env steps taken when its rollout ended.
+    afterRollout: ({ globalStep }) =>
+      void (weight = scheduleWeight(o.weight, globalStep, o.totalSteps)),
+    extraLoss: () => {
+      if (weight === 0) return null;
+      const { obs, teacher: targets } = buffer.sample(batchSize, distillRng);
+      const logits = (actor.distribution(obs) as Categorical).logits;
+      const loss = distillationLoss(o.loss, logits, targets, o.temperature);
+      return { loss: loss.mul(weight), stats: { distillLoss: loss.item() } };
+    },
+    afterUpdate: ({ globalStep, stats }) => {
+      updates.steps.push(globalStep);
+      updates.weight.push(weight);
+      updates.loss.push(stats.distillLoss ?? NaN);
+      o.onUpdate?.({ globalStep, weight, loss: stats.distillLoss ?? NaN });
+    },
+  });
+  const agent = new PpoAgent(
+    o.envId,
+    o.envOptions,
+    target.observationSpace,
+    target.actionSpace,
+    o.cfg,
+    actor,
+    critic,
+    obsNormalizer,
+    valueNormalizer,
+    o.seed,
+  );
+  return { agent, episodes: result.episodes, bufferSteps: buffer.targetSteps, updates };
+}
