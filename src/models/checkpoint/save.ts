@@ -97,7 +97,13 @@ export async function savePretrained(
     );
     written.add(SAFE_WEIGHTS_INDEX_NAME);
   }
-  const config = { ...model.configDict(), torch_dtype: TORCH_DTYPE[dtype] };
+  // transformers 5 names the field `dtype` and 4.x `torch_dtype`: write both, so a `dtype` read
+  // from a transformers 5 config (kept as an extra) cannot contradict the weights written.
+  const config = {
+    ...model.configDict(),
+    dtype: TORCH_DTYPE[dtype],
+    torch_dtype: TORCH_DTYPE[dtype],
+  };
   await writeFileAtomic(join(dir, CONFIG_NAME), `${JSON.stringify(sortKeys(config), null, 2)}\n`);
   await removeStaleWeights(dir, written);
 }

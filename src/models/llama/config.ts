@@ -27,6 +27,14 @@ const RopeScalingSchema = z
   })
   .loose();
 
+/**
+ * transformers 5 writes rope_theta and rope_scaling as one object, `rope_parameters`
+ * ({rope_type, rope_theta, factor, ...}); it takes precedence over the legacy fields.
+ */
+const RopeParametersSchema = RopeScalingSchema.extend({
+  rope_theta: z.number().positive().optional(),
+}).loose();
+
 export const LlamaConfigSchema = z.object({
   ...commonConfigFields,
   model_type: z.literal('llama').default('llama'),
@@ -48,6 +56,7 @@ export const LlamaConfigSchema = z.object({
   tie_word_embeddings: z.boolean().default(false),
   rope_theta: z.number().positive().default(10000),
   rope_scaling: RopeScalingSchema.nullable().default(null),
+  rope_parameters: RopeParametersSchema.nullable().optional(),
   attention_bias: z.boolean().default(false),
   attention_dropout: z.number().min(0).max(1).default(0),
   mlp_bias: z.boolean().default(false),
@@ -78,6 +87,7 @@ export function parseLlamaConfig(
   options: ConfigParseOptions = {},
 ): ParsedConfig<LlamaConfig> {
   const { config, extras } = parseConfig('Llama', LlamaConfigSchema, input, options);
+  if (config.rope_parameters) applyRopeParameters(config, input as Record<string, unknown>);
   const heads = config.num_attention_heads;
   const kvHeads = config.num_key_value_heads ?? heads;
   if (config.head_dim === null && config.hidden_size % heads !== 0) {
@@ -107,6 +117,39 @@ export function parseLlamaConfig(
   // ropeScaling is derived: keep it out of JSON and of config.json.
   Object.defineProperty(full, 'ropeScaling', { enumerable: false });
   return { config: full, extras };
+}
+
+/**
+ * Fold transformers 5's rope_parameters into rope_theta / rope_scaling, so the rest of the code
+ * (and config.json written back, which keeps both forms) sees one consistent description. Legacy
+ * fields given alongside must agree with it.
+ */
+function applyRopeParameters(
+  config: z.infer<typeof LlamaConfigSchema>,
+  raw: Record<string, unknown>,
+): void {
+  const { rope_theta: theta, ...scaling } = config.rope_parameters!;
+  if (theta !== undefined) {
+    if (raw.rope_theta !== undefined && raw.rope_theta !== theta) {
+      throw configFieldError(
+        'Llama',
+        'rope_theta',
+        `${String(raw.rope_theta)} disagrees with rope_parameters.rope_theta ${theta}`,
+      );
+    }
+    config.rope_theta = theta;
+  }
+  const kind = scaling.rope_type ?? scaling.type ?? 'default';
+  const legacy = config.rope_scaling;
+  const legacyKind = legacy ? (legacy.rope_type ?? legacy.type ?? 'default') : 'default';
+  if (raw.rope_scaling != null && (legacyKind !== kind || legacy?.factor !== scaling.factor)) {
+    throw configFieldError(
+      'Llama',
+      'rope_scaling',
+      `${JSON.stringify(raw.rope_scaling)} disagrees with rope_parameters ${JSON.stringify(config.rope_parameters)}`,
+    );
+  }
+  config.rope_scaling = kind === 'default' ? null : scaling;
 }
 
 function resolveRopeScaling(
