@@ -52,6 +52,20 @@ const TASK_HEADS: Record<string, string[]> = {
   QUESTION_ANS: ['qa_outputs'],
 };
 
+/**
+ * PEFT's PeftModelFor<Task> constructors add the task's heads to the config's modules_to_save
+ * (so adapter_config.json lists them); methods without the field (bottleneck adapters) have none.
+ */
+function withTaskHeads(config: BasePeftConfig): void {
+  const heads = TASK_HEADS[config.task_type ?? ''];
+  if (!heads || !('modules_to_save' in config)) return;
+  const own = (config as { modules_to_save: string[] | null }).modules_to_save ?? [];
+  (config as { modules_to_save: string[] }).modules_to_save = [
+    ...own,
+    ...heads.filter((h) => !own.includes(h)),
+  ];
+}
+
 export interface TrainableParameterReport {
   trainable: number;
   all: number;
@@ -151,6 +165,7 @@ export class PeftModel extends Module {
       knownKeys: method.knownKeys,
     });
     const config = method.prepareConfig(parsed.config as unknown as BasePeftConfig, this.#model);
+    withTaskHeads(config);
     if (config.base_model_name_or_path === null) {
       const n = this.#model.configExtras._name_or_path;
       if (typeof n === 'string' && n !== '') config.base_model_name_or_path = n;
@@ -176,8 +191,7 @@ export class PeftModel extends Module {
   }
 
   private addModulesToSave(name: string, config: BasePeftConfig): void {
-    const own = (config as { modules_to_save?: string[] | null }).modules_to_save;
-    const names = [...(own ?? []), ...(TASK_HEADS[config.task_type ?? ''] ?? [])];
+    const names = (config as { modules_to_save?: string[] | null }).modules_to_save ?? [];
     if (names.length === 0) return;
     const root = this.#model;
     for (const [key, module] of root.namedModules()) {

@@ -48,6 +48,20 @@ export const loraConfigSchema = z.object({
   eva_config: z.null({ error: 'EVA init is not supported' }).default(null),
   corda_config: z.null({ error: 'CorDA init is not supported' }).default(null),
   trainable_token_indices: z.null({ error: 'trainable tokens are not supported' }).default(null),
+  // Fields PEFT 0.18-0.21 added, each for a feature not implemented here (off values only).
+  alora_invocation_tokens: z.null({ error: 'aLoRA is not supported' }).default(null),
+  arrow_config: z.null({ error: 'Arrow routing is not supported' }).default(null),
+  ensure_weight_tying: z
+    .literal(false, { error: 'tied adapters are not supported' })
+    .default(false),
+  kasa_config: z.null({ error: 'KaSA is not supported' }).default(null),
+  lora_ga_config: z.null({ error: 'LoRA-GA init is not supported' }).default(null),
+  monteclora_config: z.null({ error: 'MonteCLoRA is not supported' }).default(null),
+  qalora_group_size: z.number().int().positive().default(16),
+  target_parameters: z.null({ error: 'targeting parameters is not supported' }).default(null),
+  use_bdlora: z.null({ error: 'BD-LoRA is not supported' }).default(null),
+  use_qalora: z.literal(false, { error: 'QALoRA is not supported' }).default(false),
+  velora_config: z.null({ error: 'VeLoRA is not supported' }).default(null),
 });
 
 export type LoraConfig = z.infer<typeof loraConfigSchema> & BasePeftConfig;

@@ -18,6 +18,8 @@ export const prefixTuningConfigSchema = z.object({
   ...promptLearningFields,
   encoder_hidden_size: z.number().int().positive().nullable().default(null),
   prefix_projection: z.boolean().default(false),
+  /** PEFT 0.18+: 'zero' starts the prefixes (or the projection's last layer) at zero. */
+  init_weights: z.literal('zero').nullable().default(null),
 });
 
 export type PrefixTuningConfig = z.infer<typeof prefixTuningConfigSchema> & PromptLearningConfig;

@@ -18,6 +18,8 @@ export class PrefixEncoder extends Module {
       numLayers: number;
       encoderHiddenSize: number;
       projection: boolean;
+      /** PEFT's init_weights 'zero': the output starts at zero (the last layer, with projection). */
+      zeroInit?: boolean;
       dtype: 'float32' | 'float64';
     },
     rng: Generator | null,
@@ -35,6 +37,10 @@ export class PrefixEncoder extends Module {
       );
     } else {
       this.embedding = new Embedding(o.numVirtualTokens, flat, init);
+    }
+    if (o.zeroInit && rng) {
+      const last = this.transform ? (this.transform.get(2) as Linear) : null;
+      for (const p of last ? [last.weight, last.bias!] : [this.embedding.weight]) p.data.fill(0);
     }
   }
 

@@ -30,6 +30,7 @@ export class PrefixTuningTuner extends PromptLearningTuner<PrefixTuningConfig> {
         numLayers: config.num_layers!,
         encoderHiddenSize: config.encoder_hidden_size!,
         projection,
+        zeroInit: config.init_weights === 'zero',
         dtype,
       },
       ctx.fromCheckpoint ? null : ctx.rng,
