@@ -7,8 +7,9 @@ adapters created with `get_peft_model` and saved with `PeftModel.save_pretrained
 logits are what those libraries compute for fixed inputs.
 
   gpt2/            GPT2LMHeadModel (hidden 32, 2 layers, 4 heads), tied lm_head, byte-level BPE
-                   tokenizer.json (vocab 300) trained with `tokenizers`
-  bert-seqcls/     BertForSequenceClassification (3 labels), WordPiece tokenizer.json
+                   tokenizer (vocab 300) trained with `tokenizers`, saved by transformers'
+                   tokenizer (tokenizer.json + tokenizer_config.json), <|endoftext|> as padding
+  bert-seqcls/     BertForSequenceClassification (3 labels), WordPiece tokenizer saved likewise
   llama/           LlamaForCausalLM, grouped-query attention (4 heads, 2 kv heads), untied lm_head,
                    rope_theta 500000 (transformers 5 writes it inside `rope_parameters`)
   adapters/<model>-<method>/   PEFT adapter directories on those models:
@@ -71,6 +72,7 @@ from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers,
 from tokenizers import trainers
 from transformers import (
     BertConfig,
+    PreTrainedTokenizerFast,
     BertForSequenceClassification,
     GPT2Config,
     GPT2LMHeadModel,
@@ -164,19 +166,17 @@ def wordpiece_tokenizer():
     return tok
 
 
-def reloaded(tok):
-    """The tokenizer as tokenizer.json gives it back: a freshly trained WordPiece encodes some
-    words differently from the same tokenizer saved and read again (the file is what users have)."""
-    return Tokenizer.from_str(tok.to_str())
+def fast(tok, **special_tokens):
+    """transformers' tokenizer around it: save_pretrained writes tokenizer_config.json too."""
+    return PreTrainedTokenizerFast(
+        tokenizer_object=Tokenizer.from_str(tok.to_str()), model_max_length=64, **special_tokens
+    )
 
 
-def encode_batch(tok, pad_id):
-    """Right-padded [2, T] ids and mask of TEXTS (the second row shorter)."""
-    rows = [tok.encode(t).ids for t in TEXTS]
-    width = max(len(r) for r in rows)
-    ids = [r + [pad_id] * (width - len(r)) for r in rows]
-    mask = [[1] * len(r) + [0] * (width - len(r)) for r in rows]
-    return torch.tensor(ids), torch.tensor(mask)
+def encode_batch(tok):
+    """Right-padded [2, T] ids and mask of TEXTS (the second row shorter), as a user gets them."""
+    enc = tok(TEXTS, padding=True, return_tensors="pt")
+    return enc["input_ids"], enc["attention_mask"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -185,11 +185,12 @@ def encode_batch(tok, pad_id):
 
 def build_models():
     out = {}
-    bpe = reloaded(bpe_tokenizer())
+    eot = "<|endoftext|>"
+    bpe = fast(bpe_tokenizer(), bos_token=eot, eos_token=eot, unk_token=eot, pad_token=eot)
     torch.manual_seed(0)
     gpt2 = GPT2LMHeadModel(
         GPT2Config(
-            vocab_size=bpe.get_vocab_size(),
+            vocab_size=len(bpe),
             n_positions=64,
             n_embd=32,
             n_layer=2,
@@ -200,14 +201,17 @@ def build_models():
         )
     )
     redraw(gpt2, torch.Generator().manual_seed(1))
-    ids, mask = encode_batch(bpe, 0)
+    ids, mask = encode_batch(bpe)
     out["gpt2"] = dict(model=gpt2, tokenizer=bpe, ids=ids, mask=mask, task="CAUSAL_LM")
 
-    wp = reloaded(wordpiece_tokenizer())
+    wp = fast(
+        wordpiece_tokenizer(),
+        **{f"{r}_token": f"[{r.upper()}]" for r in ("unk", "pad", "cls", "sep", "mask")},
+    )
     torch.manual_seed(0)
     bert = BertForSequenceClassification(
         BertConfig(
-            vocab_size=wp.get_vocab_size(),
+            vocab_size=len(wp),
             hidden_size=32,
             num_hidden_layers=2,
             num_attention_heads=4,
@@ -221,7 +225,7 @@ def build_models():
         )
     )
     redraw(bert, torch.Generator().manual_seed(2))
-    ids, mask = encode_batch(wp, 0)
+    ids, mask = encode_batch(wp)
     out["bert-seqcls"] = dict(model=bert, tokenizer=wp, ids=ids, mask=mask, task="SEQ_CLS")
 
     torch.manual_seed(0)
@@ -383,7 +387,7 @@ def main():
         d = os.path.join(args.out, key)
         m["model"].save_pretrained(d, safe_serialization=True)
         if m["tokenizer"] is not None:
-            m["tokenizer"].save(os.path.join(d, "tokenizer.json"))
+            m["tokenizer"].save_pretrained(d)
         expected["models"][key] = {
             "architecture": type(m["model"]).__name__,
             "input_ids": ids_json(m["ids"]),
