@@ -10,6 +10,8 @@ logits are what those libraries compute for fixed inputs.
                    tokenizer (vocab 300) trained with `tokenizers`, saved by transformers'
                    tokenizer (tokenizer.json + tokenizer_config.json), <|endoftext|> as padding
   bert-seqcls/     BertForSequenceClassification (3 labels), WordPiece tokenizer saved likewise
+  bert-qa/         BertForQuestionAnswering, the same tokenizer, inputs are (question, context)
+                   pairs with token_type_ids
   llama/           LlamaForCausalLM, grouped-query attention (4 heads, 2 kv heads), untied lm_head,
                    rope_theta 500000 (transformers 5 writes it inside `rope_parameters`)
   adapters/<model>-<method>/   PEFT adapter directories on those models:
@@ -17,16 +19,19 @@ logits are what those libraries compute for fixed inputs.
                    with rank_pattern / alpha_pattern, rsLoRA; bert: regex target, SEQ_CLS with
                    the classifier in modules_to_save), ia3, prompt (prompt tuning, 3 virtual
                    tokens), prefix (prefix tuning, 3 virtual tokens; gpt2 also with
-                   prefix_projection)
+                   prefix_projection); LoRA with bias 'all' (gpt2) and 'lora_only' with
+                   gaussian init (bert-seqcls); LoRA and prefix tuning for QUESTION_ANS (bert-qa)
   expected.json    library versions, texts, input ids and masks per model, and for LoRA / IA3
                    how far PEFT's own merge_and_unload moved the logits
   expected.safetensors   F32 logits: `<model>` of each base model, `adapters/<name>` of each
-                   adapter (binary, so the fixtures stay small)
+                   adapter (binary, so the fixtures stay small); question answering stores start
+                   and end logits side by side, [batch, seq, 2]
 
 Weights are re-drawn after init (norm weights 1 + 0.2 N, biases 0.1 N, matrices N / sqrt(fan_in),
-embeddings 0.5 N) so logits are far from zero and a wrong op shows; adapter weights are perturbed
-likewise (LoRA B starts at zero, IA3 at one). Everything is seeded: rerunning gives the same files
-(up to the library versions recorded in expected.json).
+embeddings 0.5 N) so logits are far from zero and a wrong op shows; every trainable adapter tensor
+gets 0.2 N added (LoRA B starts at zero, IA3 at one). Everything is seeded and the script re-runs
+itself with PYTHONHASHSEED=0: rerunning gives byte-identical files (with the versions recorded in
+expected.json).
 
 Environment (verified with Python 3.11.7, torch 2.13.0+cpu, transformers 5.18.0, peft 0.21.0,
 tokenizers 0.23.2, safetensors 0.8.0; pip reads the local mirror):
@@ -61,6 +66,7 @@ import safetensors.torch
 import tokenizers
 import torch
 import transformers
+from hf_real_common import logits_of, qa_logits_with_token_types
 from peft import (
     IA3Config,
     LoraConfig,
@@ -72,18 +78,23 @@ from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers,
 from tokenizers import trainers
 from transformers import (
     BertConfig,
-    PreTrainedTokenizerFast,
+    BertForQuestionAnswering,
     BertForSequenceClassification,
     GPT2Config,
     GPT2LMHeadModel,
     LlamaConfig,
     LlamaForCausalLM,
+    PreTrainedTokenizerFast,
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GENERATOR = "scripts/golden/make_hf_real_fixtures.py"
 
 TEXTS = ["Transfer learning works.", "Agents learn!"]
+QA_PAIRS = [
+    ("What moves knowledge?", "Transfer learning moves knowledge between tasks."),
+    ("Who learns?", "Agents learn."),
+]
 CORPUS = [
     "Transfer learning moves knowledge from a source task to a target task.",
     "Multi-agent systems share experience; agents learn from each other.",
@@ -173,10 +184,13 @@ def fast(tok, **special_tokens):
     )
 
 
-def encode_batch(tok):
-    """Right-padded [2, T] ids and mask of TEXTS (the second row shorter), as a user gets them."""
-    enc = tok(TEXTS, padding=True, return_tensors="pt")
-    return enc["input_ids"], enc["attention_mask"]
+def encode_batch(tok, pairs=None):
+    """Right-padded [2, T] inputs of TEXTS (the second row shorter), as a user gets them; with
+    pairs, (question, context) pairs with token_type_ids."""
+    args = [TEXTS] if pairs is None else [list(x) for x in zip(*pairs)]
+    enc = tok(*args, padding=True, return_token_type_ids=pairs is not None, return_tensors="pt")
+    keep = ["input_ids", "attention_mask"] + (["token_type_ids"] if pairs else [])
+    return {k: enc[k] for k in keep}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,8 +215,7 @@ def build_models():
         )
     )
     redraw(gpt2, torch.Generator().manual_seed(1))
-    ids, mask = encode_batch(bpe)
-    out["gpt2"] = dict(model=gpt2, tokenizer=bpe, ids=ids, mask=mask, task="CAUSAL_LM")
+    out["gpt2"] = dict(model=gpt2, tokenizer=bpe, inputs=encode_batch(bpe))
 
     wp = fast(
         wordpiece_tokenizer(),
@@ -225,8 +238,23 @@ def build_models():
         )
     )
     redraw(bert, torch.Generator().manual_seed(2))
-    ids, mask = encode_batch(wp)
-    out["bert-seqcls"] = dict(model=bert, tokenizer=wp, ids=ids, mask=mask, task="SEQ_CLS")
+    out["bert-seqcls"] = dict(model=bert, tokenizer=wp, inputs=encode_batch(wp))
+
+    torch.manual_seed(0)
+    qa = BertForQuestionAnswering(
+        BertConfig(
+            vocab_size=len(wp),
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=64,
+            max_position_embeddings=64,
+            pad_token_id=0,
+            attn_implementation="eager",
+        )
+    )
+    redraw(qa, torch.Generator().manual_seed(4))
+    out["bert-qa"] = dict(model=qa, tokenizer=wp, inputs=encode_batch(wp, QA_PAIRS))
 
     torch.manual_seed(0)
     llama = LlamaForCausalLM(
@@ -248,9 +276,11 @@ def build_models():
         )
     )
     redraw(llama, torch.Generator().manual_seed(3))
-    ids = torch.tensor([[1, 17, 42, 8, 23, 99, 5], [1, 61, 3, 9, 77, 0, 0]])
-    mask = torch.tensor([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0, 0]])
-    out["llama"] = dict(model=llama, tokenizer=None, ids=ids, mask=mask, task="CAUSAL_LM")
+    inputs = {
+        "input_ids": torch.tensor([[1, 17, 42, 8, 23, 99, 5], [1, 61, 3, 9, 77, 0, 0]]),
+        "attention_mask": torch.tensor([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0, 0]]),
+    }
+    out["llama"] = dict(model=llama, tokenizer=None, inputs=inputs)
     for m in out.values():
         m["model"].eval()
     return out
@@ -351,12 +381,35 @@ def adapter_specs():
             "bert-seqcls",
             lambda: PrefixTuningConfig(task_type="SEQ_CLS", num_virtual_tokens=3),
         ),
+        (
+            "gpt2-lora-bias-all",
+            "gpt2",
+            lambda: LoraConfig(
+                task_type="CAUSAL_LM", r=2, lora_alpha=4, target_modules=["c_attn"], bias="all"
+            ),
+        ),
+        (
+            "bert-seqcls-lora-bias-lora-only",
+            "bert-seqcls",
+            lambda: LoraConfig(
+                task_type="SEQ_CLS",
+                r=2,
+                target_modules=["query", "value"],
+                bias="lora_only",
+                init_lora_weights="gaussian",
+            ),
+        ),
+        (
+            "bert-qa-lora",
+            "bert-qa",
+            lambda: LoraConfig(task_type="QUESTION_ANS", r=4, lora_alpha=8),
+        ),
+        (
+            "bert-qa-prefix",
+            "bert-qa",
+            lambda: PrefixTuningConfig(task_type="QUESTION_ANS", num_virtual_tokens=3),
+        ),
     ]
-
-
-def logits_of(model, m):
-    with torch.no_grad():
-        return model(input_ids=m["ids"], attention_mask=m["mask"]).logits
 
 
 def main():
@@ -380,6 +433,7 @@ def main():
             "safetensors": safetensors.__version__,
         },
         "texts": TEXTS,
+        "qa_pairs": QA_PAIRS,
         "models": {},
         "adapters": {},
     }
@@ -390,10 +444,9 @@ def main():
             m["tokenizer"].save_pretrained(d)
         expected["models"][key] = {
             "architecture": type(m["model"]).__name__,
-            "input_ids": ids_json(m["ids"]),
-            "attention_mask": ids_json(m["mask"]),
+            **{k: ids_json(v) for k, v in m["inputs"].items()},
         }
-        logits[key] = logits_of(m["model"], m)
+        logits[key] = logits_of(m["model"], m["inputs"])
 
     for i, (name, key, make_config) in enumerate(adapter_specs()):
         m = built[key]
@@ -412,9 +465,15 @@ def main():
         d = os.path.join(args.out, "adapters", name)
         model.save_pretrained(d, safe_serialization=True)
         entry = {"model": key, "peft_type": config.peft_type.value}
-        logits[f"adapters/{name}"] = logits_of(model, m)
+        logits[f"adapters/{name}"] = logits_of(model, m["inputs"])
+        if "token_type_ids" in m["inputs"]:
+            # peft 0.21's question-answering forward drops token_type_ids (hf_real_common.py):
+            # keep what it computes under `<name>/peft-forward`, the real logits under `<name>`.
+            entry["peft_forward_drops_token_type_ids"] = True
+            logits[f"adapters/{name}/peft-forward"] = logits[f"adapters/{name}"]
+            logits[f"adapters/{name}"] = qa_logits_with_token_types(model, m["inputs"])
         if config.peft_type.value in ("LORA", "IA3"):
-            merged = logits_of(model.merge_and_unload(), m)
+            merged = logits_of(model.merge_and_unload(), m["inputs"])
             entry["peft_merged_max_abs_diff"] = float(
                 (merged - logits[f"adapters/{name}"]).abs().max()
             )

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, noGrad, Tensor } from '../../src/core/index.js';
+import { ConfigError, type Tensor } from '../../src/core/index.js';
 import { LlamaForCausalLM, type PreTrainedModel } from '../../src/models/index.js';
 import { AutoTokenizer } from '../../src/text/index.js';
 import { tempDirs, warnings } from './helpers.js';
@@ -9,7 +9,7 @@ import {
   expectedLogits,
   HF_REAL,
   loadBase,
-  modelInputs,
+  forwardLogits,
   readJson,
   tensorShapes,
   worstScaledError,
@@ -24,15 +24,12 @@ import {
 const tmp = tempDirs();
 const MODELS = Object.keys(expected.models);
 
-function forward(model: PreTrainedModel, name: string): Tensor {
-  const m = model as unknown as { forward(i: object): { logits: Tensor } };
-  return noGrad(() => m.forward(modelInputs(name))).logits;
-}
+const forward = (model: PreTrainedModel, name: string): Tensor => forwardLogits(model, name);
 
 describe('models saved by transformers', () => {
   it('records the library versions it was made with', () => {
     expect(expected.versions.transformers).toMatch(/^5\./);
-    expect(MODELS).toEqual(['gpt2', 'bert-seqcls', 'llama']);
+    expect(MODELS).toEqual(['gpt2', 'bert-seqcls', 'bert-qa', 'llama']);
   });
 
   it.each(MODELS)('%s loads without warnings and gives transformers’ logits', async (name) => {
@@ -119,4 +116,19 @@ describe('tokenizers saved by transformers 5 (tokenizer.json + tokenizer_config.
       expect(enc.attentionMask).toEqual(rows(mask.data));
     },
   );
+
+  it('bert-qa: (question, context) pairs give the same ids, mask and token type ids', async () => {
+    const tok = await AutoTokenizer.fromPretrained(join(HF_REAL, 'bert-qa'));
+    const m = expected.models['bert-qa'];
+    const width = m.input_ids.shape[1];
+    const rows = (flat: number[]): number[][] =>
+      expected.qa_pairs.map((_, r) => flat.slice(r * width, (r + 1) * width));
+    const enc = tok(
+      expected.qa_pairs.map((p) => p[0]),
+      { textPair: expected.qa_pairs.map((p) => p[1]), padding: true },
+    );
+    expect(enc.inputIds).toEqual(rows(m.input_ids.data));
+    expect(enc.attentionMask).toEqual(rows(m.attention_mask.data));
+    expect(enc.tokenTypeIds).toEqual(rows(m.token_type_ids!.data));
+  });
 });

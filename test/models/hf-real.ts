@@ -1,16 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeFloat32, loadSafetensorsSync, Tensor } from '../../src/core/index.js';
+import { decodeFloat32, loadSafetensorsSync, noGrad, Tensor } from '../../src/core/index.js';
 import {
   AutoModelForCausalLM,
+  AutoModelForQuestionAnswering,
   AutoModelForSequenceClassification,
   type PreTrainedModel,
 } from '../../src/models/index.js';
 
 /**
  * The fixtures written by the real transformers / peft / tokenizers
- * (scripts/golden/make_hf_real_fixtures.py): three base models, thirteen PEFT adapters, and the
+ * (scripts/golden/make_hf_real_fixtures.py): four base models, seventeen PEFT adapters, and the
  * logits those libraries computed.
  */
 
@@ -29,8 +30,21 @@ interface IdsJson {
 export interface HfRealExpected {
   versions: Record<string, string>;
   texts: string[];
-  models: Record<string, { architecture: string; input_ids: IdsJson; attention_mask: IdsJson }>;
-  adapters: Record<string, { model: string; peft_type: string; peft_merged_max_abs_diff?: number }>;
+  qa_pairs: [string, string][];
+  models: Record<
+    string,
+    { architecture: string; input_ids: IdsJson; attention_mask: IdsJson; token_type_ids?: IdsJson }
+  >;
+  adapters: Record<
+    string,
+    {
+      model: string;
+      peft_type: string;
+      peft_merged_max_abs_diff?: number;
+      /** peft 0.21's PeftModelForQuestionAnswering.forward ignores token_type_ids. */
+      peft_forward_drops_token_type_ids?: boolean;
+    }
+  >;
 }
 
 export const expected = JSON.parse(
@@ -46,10 +60,15 @@ export function expectedLogits(key: string): { shape: number[]; data: Float32Arr
   return { shape: [...entry.shape], data: decodeFloat32(entry) };
 }
 
-export function modelInputs(model: string): { inputIds: Tensor; attentionMask: Tensor } {
+export function modelInputs(model: string): {
+  inputIds: Tensor;
+  attentionMask: Tensor;
+  tokenTypeIds?: Tensor;
+} {
   const m = expected.models[model];
   const t = (j: IdsJson): Tensor => new Tensor(Int32Array.from(j.data), j.shape);
-  return { inputIds: t(m.input_ids), attentionMask: t(m.attention_mask) };
+  const inputs = { inputIds: t(m.input_ids), attentionMask: t(m.attention_mask) };
+  return m.token_type_ids ? { ...inputs, tokenTypeIds: t(m.token_type_ids) } : inputs;
 }
 
 /** A fixture model (or, with dir, a directory holding the same architecture). */
@@ -58,7 +77,12 @@ export function loadBase(
   onWarning?: (m: string) => void,
   dir = join(HF_REAL, model),
 ): Promise<PreTrainedModel> {
-  const auto = model.startsWith('bert') ? AutoModelForSequenceClassification : AutoModelForCausalLM;
+  const arch = expected.models[model].architecture;
+  const auto = arch.endsWith('ForSequenceClassification')
+    ? AutoModelForSequenceClassification
+    : arch.endsWith('ForQuestionAnswering')
+      ? AutoModelForQuestionAnswering
+      : AutoModelForCausalLM;
   return auto.fromPretrained(dir, { onWarning });
 }
 
@@ -71,6 +95,12 @@ export function tensorShapes(path: string): Record<string, number[]> {
 
 export function readJson(path: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+}
+
+/** The logits of a forward pass (question answering: start and end side by side, [B, T, 2]). */
+export function forwardLogits(model: object, name: string): Tensor {
+  const m = model as { forward(i: object): { logits: Tensor } };
+  return noGrad(() => m.forward(modelInputs(name))).logits;
 }
 
 /** Float32 tolerance: |a - b| <= 1e-4 + 1e-4 |b| everywhere (returns the worst ratio, <= 1 passes). */
