@@ -9,7 +9,8 @@ For every adapter directory Osmosis wrote, PeftModel.from_pretrained on the fixt
 (loaded by transformers) must give Osmosis's logits within float32 tolerance (|a - b| <= 1e-4 +
 1e-4 |b|), also after merge_and_unload for LoRA / IA3; every model directory Osmosis wrote must
 load with transformers' from_pretrained without missing or unexpected weights and give the
-fixture's base logits. Exits 1 on any mismatch. Environment: see make_hf_real_fixtures.py.
+fixture's base logits, and every tokenizer Osmosis saved must load with AutoTokenizer and encode
+the fixture's texts to the fixture's ids. Exits 1 on any mismatch. Environment: see make_hf_real_fixtures.py.
 """
 
 import json
@@ -29,6 +30,7 @@ from transformers import (  # noqa: E402
     AutoModelForCausalLM,
     AutoModelForQuestionAnswering,
     AutoModelForSequenceClassification,
+    AutoTokenizer,
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -103,6 +105,23 @@ def main():
         keys = {k: v for k, v in info.items() if v and k in ("missing_keys", "unexpected_keys")}
         err = scaled_error(logits_of(loaded.eval(), inputs(expected, model)), fixture_logits[model])
         report(f"model {model}", err if not keys else float("inf"), f"  {keys}" if keys else "")
+
+    for model in expected["models"]:
+        d = os.path.join(out, "models", model)
+        if not os.path.exists(os.path.join(d, "tokenizer.json")):
+            continue
+        tok = AutoTokenizer.from_pretrained(d)
+        pairs = model == "bert-qa"
+        args = [list(x) for x in zip(*expected["qa_pairs"])] if pairs else [expected["texts"]]
+        enc = tok(*args, padding=True, return_token_type_ids=pairs)
+        want = expected["models"][model]
+        same = all(
+            [v for row in enc[k] for v in row] == want[k]["data"]
+            for k in ("input_ids", "attention_mask", "token_type_ids")
+            if k in want
+        )
+        failures += not same
+        print(f"{'ok  ' if same else 'FAIL'} tokenizer {model:<35} ({type(tok).__name__})")
 
     print(f"{failures} failure(s)")
     sys.exit(1 if failures else 0)

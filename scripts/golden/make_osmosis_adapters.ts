@@ -5,18 +5,21 @@
  * For every adapter in test/fixtures/hf-real it makes a new adapter on the same base model from
  * the same adapter_config.json (as training would start), moves its weights away from their
  * init with a seeded generator, saves it with PeftModel.savePretrained and records Osmosis's
- * logits for the fixture inputs. It also saves each base model with savePretrained.
+ * logits for the fixture inputs. It also saves each base model with savePretrained, and its
+ * tokenizer (read from the fixture) with the tokenizer's savePretrained.
  *
  *   npx tsx scripts/golden/make_osmosis_adapters.ts [out]     (default .tmp/osmosis-adapters)
  *   /work/.venv-hf/bin/python scripts/golden/check_osmosis_adapters_in_peft.py [out]
  *
- * out/: adapters/<name>/ (PEFT layout), models/<model>/ (config.json + model.safetensors),
+ * out/: adapters/<name>/ (PEFT layout), models/<model>/ (config.json + model.safetensors, and
+ * tokenizer files where the fixture has a tokenizer),
  * logits.safetensors (`adapters/<name>` -> [batch, seq, vocab] or [batch, labels]).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Generator, noGrad, saveSafetensors, type Tensor } from '../../src/core/index.js';
 import { getPeftModel, type PeftConfigInput } from '../../src/peft/index.js';
+import { AutoTokenizer } from '../../src/text/index.js';
 import { expected, HF_REAL, loadBase, modelInputs, readJson } from '../../test/models/hf-real.js';
 
 const out = resolve(process.argv[2] ?? '.tmp/osmosis-adapters');
@@ -47,7 +50,11 @@ for (const [name, { model }] of Object.entries(expected.adapters)) {
   });
 }
 for (const model of Object.keys(expected.models)) {
-  await (await loadBase(model)).savePretrained(join(out, 'models', model));
+  const dir = join(out, 'models', model);
+  await (await loadBase(model)).savePretrained(dir);
+  if (existsSync(join(HF_REAL, model, 'tokenizer.json'))) {
+    await (await AutoTokenizer.fromPretrained(join(HF_REAL, model))).savePretrained(dir);
+  }
 }
 await saveSafetensors(join(out, 'logits.safetensors'), logits, {
   generator: 'scripts/golden/make_osmosis_adapters.ts',
