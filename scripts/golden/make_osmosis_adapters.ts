@@ -32,7 +32,8 @@ for (const [name, { model }] of Object.entries(expected.adapters)) {
   seed += 1;
   const base = await loadBase(model);
   const config = readJson(join(HF_REAL, 'adapters', name, 'adapter_config.json'));
-  const peft = getPeftModel(base, { ...config, inference_mode: false } as PeftConfigInput, {
+  const input = { ...config, inference_mode: false } as unknown as PeftConfigInput;
+  const peft = getPeftModel(base, input, {
     rng: new Generator(seed),
   });
   // As training would: every trainable tensor (LoRA's zero B, IA3's ones, prompts) moves.
