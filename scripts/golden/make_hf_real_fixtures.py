@@ -21,6 +21,8 @@ logits are what those libraries compute for fixed inputs.
                    tokens), prefix (prefix tuning, 3 virtual tokens; gpt2 also with
                    prefix_projection); LoRA with bias 'all' (gpt2) and 'lora_only' with
                    gaussian init (bert-seqcls); LoRA and prefix tuning for QUESTION_ANS (bert-qa)
+  adapters/gpt2-lora-two/   two LoRA adapters saved together: 'default' there, 'second' in
+                   second/ (expected.json's "multi")
   expected.json    library versions, texts, input ids and masks per model, and for LoRA / IA3
                    how far PEFT's own merge_and_unload moved the logits
   expected.safetensors   F32 logits: `<model>` of each base model, `adapters/<name>` of each
@@ -412,6 +414,28 @@ def adapter_specs():
     ]
 
 
+def two_adapters(out, m, logits):
+    """Two LoRA adapters on one model: save_pretrained writes 'default' in the directory and the
+    other in a subdirectory named after it."""
+    base = GPT2LMHeadModel.from_pretrained(os.path.join(out, "gpt2"), attn_implementation="eager")
+    base.name_or_path = "gpt2"
+    torch.manual_seed(300)
+    model = get_peft_model(base, LoraConfig(task_type="CAUSAL_LM", r=4, target_modules=["c_attn"]))
+    model.add_adapter("second", LoraConfig(task_type="CAUSAL_LM", r=2, target_modules=["c_fc"]))
+    gen = torch.Generator().manual_seed(301)
+    with torch.no_grad():
+        for n, p in model.named_parameters():
+            if "lora_" in n:  # the second adapter is not trainable until it is active
+                p.add_(0.2 * torch.randn(p.shape, generator=gen))
+    model.eval()
+    model.save_pretrained(os.path.join(out, "adapters", "gpt2-lora-two"), safe_serialization=True)
+    for name in ("default", "second"):
+        model.set_adapter(name)
+        key = "adapters/gpt2-lora-two" + ("" if name == "default" else f"/{name}")
+        logits[key] = logits_of(model, m["inputs"])
+    return {"model": "gpt2", "adapter_names": ["default", "second"]}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=os.path.join(ROOT, "test", "fixtures", "hf-real"))
@@ -436,6 +460,7 @@ def main():
         "qa_pairs": QA_PAIRS,
         "models": {},
         "adapters": {},
+        "multi": {},
     }
     for key, m in built.items():
         d = os.path.join(args.out, key)
@@ -478,6 +503,8 @@ def main():
                 (merged - logits[f"adapters/{name}"]).abs().max()
             )
         expected["adapters"][name] = entry
+
+    expected["multi"] = {"gpt2-lora-two": two_adapters(args.out, built["gpt2"], logits)}
 
     safetensors.torch.save_file(
         {k: v.contiguous() for k, v in logits.items()},

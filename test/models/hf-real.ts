@@ -35,6 +35,8 @@ export interface HfRealExpected {
     string,
     { architecture: string; input_ids: IdsJson; attention_mask: IdsJson; token_type_ids?: IdsJson }
   >;
+  /** Several adapters saved together by one save_pretrained. */
+  multi: Record<string, { model: string; adapter_names: string[] }>;
   adapters: Record<
     string,
     {

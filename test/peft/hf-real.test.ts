@@ -1,3 +1,4 @@
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, Generator } from '../../src/core/index.js';
@@ -134,6 +135,40 @@ describe('adapters saved by peft', () => {
     peft.unmerge();
     expectPeftLogits(logits(peft, inputs), name);
     expectPeftLogits(logits(peft.mergeAndUnload(), inputs), name);
+  });
+});
+
+describe('several adapters saved together by peft', () => {
+  const { model, adapter_names: names } = expected.multi['gpt2-lora-two'];
+  const dir = join(HF_REAL, 'adapters', 'gpt2-lora-two');
+  const files = (root: string): string[] =>
+    readdirSync(root, { recursive: true, encoding: 'utf8' })
+      .filter((f) => !f.endsWith('README.md') && statSync(join(root, f)).isFile())
+      .sort();
+
+  it("load ('default' from the directory, others from subdirectories) and switch", async () => {
+    expect(names).toEqual(['default', 'second']);
+    const w = collectWarnings();
+    const peft = await PeftModel.fromPretrained(await loadBase(model), dir, w);
+    await peft.loadAdapter(join(dir, 'second'), 'second');
+    expect(w.list).toEqual([]);
+    for (const name of names) {
+      peft.setAdapter(name);
+      const key = `adapters/gpt2-lora-two${name === 'default' ? '' : `/${name}`}`;
+      const want = expectedLogits(key).data;
+      expect(worstScaledError(logits(peft, modelInputs(model)), want), name).toBeLessThan(1);
+    }
+    // Saved again by Osmosis: the same files, tensors and config fields.
+    const out = tmp();
+    await peft.savePretrained(out);
+    expect(files(out)).toEqual(files(dir));
+    for (const sub of ['', 'second']) {
+      const st = join(sub, 'adapter_model.safetensors');
+      expect(tensorShapes(join(out, st))).toEqual(tensorShapes(join(dir, st)));
+      const cfg = join(sub, 'adapter_config.json');
+      // Read from peft's files, so peft_version is kept and written back too.
+      expect(readJson(join(out, cfg))).toEqual(readJson(join(dir, cfg)));
+    }
   });
 });
 
