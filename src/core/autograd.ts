@@ -1,3 +1,4 @@
+import { allocate } from './dtype.js';
 import { AutogradError, DTypeError, ShapeError } from './errors.js';
 import { formatShape, sameShape } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -126,8 +127,18 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       if (t.gradFn === null || t.retainsGrad) {
         // A backward may pass its incoming gradient through unchanged (add, reshape), so g can be
         // the very tensor another leaf receives, or the caller's seed: store a private copy so an
-        // in-place update of one .grad (clipping, an optimizer) cannot reach another.
-        t.grad = t.grad ? addGrads(t.grad, g) : new Tensor(g.data.slice(), g.shape);
+        // in-place update of one .grad (clipping, an optimizer) cannot reach another. An existing
+        // .grad of the same shape and dtype is accumulated in place, as torch's AccumulateGrad
+        // does: with zeroGrad({ setToNone: false }) a training loop keeps its gradient buffers.
+        if (t.grad === null) {
+          const copy = allocate(g.dtype, g.size);
+          copy.set(g.data);
+          t.grad = new Tensor(copy, g.shape);
+        } else if (t.grad.dtype === g.dtype && sameShape(t.grad.shape, g.shape)) {
+          const acc = t.grad.data;
+          const gd = g.data;
+          for (let k = 0; k < acc.length; k++) acc[k] += gd[k];
+        } else t.grad = addGrads(t.grad, g);
       }
       const node = t.gradFn;
       if (!node) continue;

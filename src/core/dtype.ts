@@ -9,7 +9,18 @@ export function isFloat(dtype: DType): dtype is FloatDType {
   return dtype === 'float32' || dtype === 'float64';
 }
 
+let allocatedBytes = 0;
+
+/**
+ * Bytes of tensor storage allocate() has handed out in this process, ever: the difference over a
+ * training step shows whether a loop reuses its buffers (tests assert it does).
+ */
+export function allocatedTensorBytes(): number {
+  return allocatedBytes;
+}
+
 export function allocate(dtype: DType, size: number): TypedArray {
+  allocatedBytes += dtype === 'float64' ? 8 * size : 4 * size;
   switch (dtype) {
     case 'float32':
       return new Float32Array(size);

@@ -1,4 +1,5 @@
 import { cast, Tensor, ValueError, type FloatDType } from '../core/index.js';
+import { zeroGradOf, type ZeroGradOptions } from '../optim/optimizer.js';
 import { Parameter, asParameter } from './parameter.js';
 import { classifyMembers, type OwnTensors } from './registration.js';
 import {
@@ -209,9 +210,10 @@ export class Module {
     return this.requiresGrad_(true);
   }
 
-  /** Drop every parameter's gradient (torch's zero_grad(set_to_none=True)). */
-  zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+  /** Reset every parameter's gradient: drop it (the default) or zero it in place (as torch). */
+  zeroGrad(options: ZeroGradOptions = {}): void {
+    const setToNone = options.setToNone ?? true;
+    for (const p of this.parameters()) zeroGradOf(p, setToNone);
   }
 
   numParameters(options: { trainableOnly?: boolean } = {}): number {

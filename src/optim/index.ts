@@ -3,6 +3,7 @@ export {
   checkFlag,
   checkHyper,
   withDefaults,
+  zeroGradOf,
   type HyperValue,
   type ParamGroup,
   type ParamGroupInput,
@@ -10,6 +11,7 @@ export {
   type ParamState,
   type StateSpec,
   type StepOptions,
+  type ZeroGradOptions,
 } from './optimizer.js';
 export type { OptimizerStateDict, SavedBuffer } from './state.js';
 export { SGD, type SGDOptions } from './sgd.js';

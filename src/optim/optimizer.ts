@@ -23,6 +23,17 @@ export type ParamState = Record<string, number | FloatArray | null>;
 /** What each state entry is, for validating loaded state. */
 export type StateSpec = Record<string, 'count' | 'buffer' | 'optionalBuffer'>;
 
+export interface ZeroGradOptions {
+  /** Drop gradients (true, the default) or zero them in place (false). */
+  setToNone?: boolean;
+}
+
+/** One tensor's part of zeroGrad; shared with Module.zeroGrad. */
+export function zeroGradOf(p: Tensor, setToNone: boolean): void {
+  if (setToNone) p.grad = null;
+  else p.grad?.data.fill(0);
+}
+
 export interface StepOptions {
   /** Check every gradient first; if any is NaN or Inf, change nothing and return false. */
   skipIfNonFinite?: boolean;
@@ -108,9 +119,14 @@ export abstract class Optimizer<
     this.paramGroups.push({ ...(hyper as H), params });
   }
 
-  /** Drop every gradient (torch's zero_grad(set_to_none=True)). */
-  zeroGrad(): void {
-    for (const g of this.paramGroups) for (const p of g.params) p.grad = null;
+  /**
+   * Reset every gradient (torch's zero_grad): drop it (setToNone, the default, as torch 2.x), or
+   * fill it with zeros so the next backward accumulates into the same buffer in place, which
+   * keeps a training loop from reallocating its gradients every step.
+   */
+  zeroGrad(options: ZeroGradOptions = {}): void {
+    const setToNone = options.setToNone ?? true;
+    for (const g of this.paramGroups) for (const p of g.params) zeroGradOf(p, setToNone);
   }
 
   /**

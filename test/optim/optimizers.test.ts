@@ -6,11 +6,13 @@ import {
   Linear,
   MLP,
   mseLoss,
+  mul,
   NonFiniteError,
   SGD,
   Tensor,
   ValueError,
   randn,
+  sum,
   tensor,
   type Optimizer,
 } from '../../src/index.js';
@@ -237,6 +239,19 @@ describe('parameter groups', () => {
     a.grad = tensor([1], undefined, { dtype: 'float64' });
     opt.zeroGrad();
     expect(a.grad).toBeNull();
+  });
+
+  it('zeroGrad({ setToNone: false }) zeroes in place and backward accumulates into the buffer', () => {
+    const a = f64([1, 2]);
+    const opt = new SGD([a]);
+    sum(mul(a, a)).backward();
+    const grad = a.grad!;
+    opt.zeroGrad({ setToNone: false });
+    expect(a.grad).toBe(grad);
+    expect(Array.from(grad.data)).toEqual([0, 0]);
+    sum(mul(a, a)).backward();
+    expect(a.grad).toBe(grad);
+    expect(Array.from(grad.data)).toEqual([2, 4]);
   });
 });
 

@@ -6,7 +6,7 @@ import { formatShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { sub } from './binary.js';
 import { mean, sum } from './reduce.js';
-import { assertFloat, assertInt, assertSameDtype, newTensor } from './util.js';
+import { assertFloat, assertInt, assertSameDtype, newTensor, scalarLike } from './util.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -122,18 +122,46 @@ function checkPair(op: string, input: Tensor, target: Tensor): void {
   }
 }
 
+/**
+ * Mean squared error as one fused node: the forward sums the squares without storing the
+ * difference, and the backward recomputes input - target, so a training step allocates only the
+ * loss and the gradients (the small-MLP step used to spend three nodes and six arrays here).
+ */
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   checkPair('mseLoss', input, target);
   checkReduction('mseLoss', reduction);
-  const diff = sub(input, target);
-  const out = newTensor(input.shape, input.dtype);
-  for (let i = 0; i < out.size; i++) out.data[i] = diff.data[i] * diff.data[i];
-  const sq = record('square', [diff], out, (g) => {
-    const dx = newTensor(diff.shape, g.dtype);
-    for (let i = 0; i < dx.size; i++) dx.data[i] = 2 * diff.data[i] * g.data[i];
-    return [dx];
+  const x = input.data;
+  const t = target.data;
+  const n = x.length;
+  let out: Tensor;
+  if (reduction === 'none') {
+    out = newTensor(input.shape, input.dtype);
+    const od = out.data;
+    for (let i = 0; i < n; i++) {
+      const d = x[i] - t[i];
+      od[i] = d * d;
+    }
+  } else {
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const d = x[i] - t[i];
+      s += d * d;
+    }
+    // torch returns NaN for the mean of zero elements (0/0); so do we.
+    out = scalarLike(reduction === 'mean' ? s / n : s, input);
+  }
+  return record('mseLoss', [input, target], out, (g) => {
+    const dx = input.requiresGrad ? newTensor(input.shape, g.dtype) : null;
+    const dt = target.requiresGrad ? newTensor(target.shape, g.dtype) : null;
+    const gd = g.data;
+    const scale = reduction === 'mean' ? 2 / n : 2;
+    for (let i = 0; i < n; i++) {
+      const gi = (reduction === 'none' ? gd[i] : gd[0]) * scale * (x[i] - t[i]);
+      if (dx) dx.data[i] = gi;
+      if (dt) dt.data[i] = -gi;
+    }
+    return [dx, dt];
   });
-  return reduce(sq, reduction, 'mseLoss');
 }
 
 /** Huber loss (torch.nn.HuberLoss): quadratic within delta, linear beyond. */

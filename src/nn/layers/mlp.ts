@@ -1,6 +1,12 @@
-import { ValueError, type Generator } from '../../core/index.js';
+import {
+  linearActivation,
+  ValueError,
+  type FusedActivation,
+  type Generator,
+  type Tensor,
+} from '../../core/index.js';
 import { Sequential, type UnaryModule } from '../containers.js';
-import { activation, type ActivationName } from './activation.js';
+import { activation, ReLU, Sigmoid, Tanh, type ActivationName } from './activation.js';
 import { Dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import type { InitOptions } from './options.js';
@@ -54,4 +60,29 @@ export class MLP extends Sequential {
       }
     }
   }
+
+  /**
+   * As Sequential, but a Linear followed by Tanh, Sigmoid or ReLU runs as one linearActivation
+   * (one buffer instead of two, same values and gradients). Exact classes only: a subclass or a
+   * replacement module (PEFT) may define its own forward, so it runs as is.
+   */
+  override forward(x: Tensor): Tensor {
+    const items = this.items;
+    let h = x;
+    for (let i = 0; i < items.length; i++) {
+      const m = items[i];
+      const act = m.constructor === Linear ? fusedActivation(items[i + 1]) : null;
+      if (act) {
+        const lin = m as Linear;
+        h = linearActivation(h, lin.weight, lin.bias, act);
+        i++;
+      } else h = m.forward(h);
+    }
+    return h;
+  }
+}
+
+function fusedActivation(m: UnaryModule | undefined): FusedActivation | null {
+  const c = m?.constructor;
+  return c === Tanh ? 'tanh' : c === Sigmoid ? 'sigmoid' : c === ReLU ? 'relu' : null;
 }
