@@ -32,6 +32,9 @@ Options:
   --quiet          no progress output
   --json           print the outcome as one JSON object on stdout
 
+Kernels: each worker selects OSMOSIS_BACKEND (default wasm) with OSMOSIS_THREADS threads
+(default: the cores divided by the workers); each result file records the backend it ran on.
+
 Exit status: 0 when every job finished, 1 when some failed, 2 for a bad config or arguments.
 Method kinds registered now: `;
 
@@ -106,6 +109,11 @@ export async function runCommand(args: string[], io: CommandIO): Promise<number>
     log: values.quiet ? undefined : io.stderr,
     tty: io === processIO && process.stderr.isTTY === true,
   };
+  // Workers select their backend themselves; jobs run here (--workers 0) use this thread's.
+  if (options.workers === 0) {
+    const { initDefaultBackend } = await import('../core/backend/select.js');
+    await initDefaultBackend();
+  }
   let outcome: RunOutcome;
   if (values.resume !== undefined) {
     if (!existsSync(values.resume))
