@@ -4,6 +4,7 @@ import { demoCommand } from './demo.js';
 import { inspectCommand } from './inspect.js';
 import { processIO, type Command, type CommandIO } from './io.js';
 import { reportCommand } from './report.js';
+import { resultsCommand } from './results.js';
 import { rlCommand } from './rl.js';
 import { runCommand } from './run.js';
 import { runsCommand } from './runs.js';
@@ -28,6 +29,11 @@ const commands: Command[] = [
     name: 'report',
     summary: 'render a run folder as Markdown and HTML with plots',
     run: reportCommand,
+  },
+  {
+    name: 'results',
+    summary: 'run the bundled experiments (experiments/*.yaml) and write docs/results.md',
+    run: resultsCommand,
   },
   { name: 'runs', summary: 'list, show and compare runs from the run index', run: runsCommand },
   {
