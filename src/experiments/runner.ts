@@ -19,6 +19,7 @@ import { loadRlRegistries } from './rl-registries.js';
 import type { MethodResult } from './methods.js';
 import { runJobsInProcess, runJobsInWorkers, type JobCallbacks, type PoolJob } from './pool.js';
 import { ProgressBoard } from './progress.js';
+import { scheduleJobs } from './schedule.js';
 import { backendFromEnv, threadsPerWorker, type BackendChoice } from './worker-backend.js';
 import {
   checkpointPath,
@@ -239,7 +240,7 @@ async function execute(
     (infoWrites = infoWrites.then(() => writeRunInfo(dir, info)));
 
   const results: JobResult[] = [];
-  const jobs: PoolJob[] = [];
+  const configOrder: PoolJob[] = [];
   for (const m of experiment.methods) {
     for (const seed of experiment.seeds) {
       const done = await tryReadJobResult(dir, m.name, seed);
@@ -251,9 +252,10 @@ async function execute(
       // A rerun starts from a clean folder: what a killed attempt left there is not trusted.
       fs.rmSync(outDir, { recursive: true, force: true });
       fs.mkdirSync(outDir, { recursive: true });
-      jobs.push({ key: `${m.name}/seed-${seed}`, method: m.name, seed, outDir });
+      configOrder.push({ key: `${m.name}/seed-${seed}`, method: m.name, seed, outDir });
     }
   }
+  const jobs = scheduleJobs(configOrder, experiment);
   const skipped = results.length;
   if (skipped > 0)
     log(`resuming ${info.id}: skipping ${skipped} finished job(s), running ${jobs.length}\n`);
