@@ -39,7 +39,7 @@ export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): BackendCho
 /**
  * Kernel threads for each of `workers` parallel workers: the cores shared out, at least one.
  * Experiment jobs are small networks whose GEMMs gain little from threads, so parallel jobs use
- * the cores better than threaded kernels (docs/transfer.md has the measurement); a job with
+ * the cores better than threaded kernels (experiments/README.md has the measurement); a job with
  * cores to spare still gets them.
  */
 export function threadsPerWorker(
