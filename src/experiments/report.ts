@@ -130,12 +130,14 @@ export function warningsOf(summary: RunSummary | null): { negative: string[]; no
 
 const mdCell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/** A Markdown table with its columns padded, as Prettier lays it out (generated pages pass format:check). */
 export function mdTable(t: Table): string {
-  return [
-    `| ${t.head.map(mdCell).join(' | ')} |`,
-    `| ${t.head.map(() => '---').join(' | ')} |`,
-    ...t.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`),
-  ].join('\n');
+  const head = t.head.map(mdCell);
+  const rows = t.rows.map((r) => r.map(mdCell));
+  const widths = head.map((h, i) => Math.max(3, h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 function header(r: RunReport): [string, string][] {
