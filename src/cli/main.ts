@@ -12,7 +12,7 @@ import { runsCommand } from './runs.js';
 const commands: Command[] = [
   {
     name: 'demo',
-    summary: 'run the main job: a small transfer-learning experiment',
+    summary: 'run the main job: CartPole transfer by A2T and fine-tuning against scratch, 5 seeds',
     run: demoCommand,
   },
   {
@@ -32,7 +32,7 @@ const commands: Command[] = [
   },
   {
     name: 'results',
-    summary: 'run the bundled experiments (experiments/*.yaml) and write docs/results.md',
+    summary: 'docs/results.md from the bundled experiments (--run-missing runs them first)',
     run: resultsCommand,
   },
   { name: 'runs', summary: 'list, show and compare runs from the run index', run: runsCommand },
@@ -59,7 +59,8 @@ function usage(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `osmosis <command> --help` for the options of a command.',
-    'Environment: OSMOSIS_BACKEND=wasm|blas|js picks the kernel backend (default wasm).',
+    'Environment: OSMOSIS_BACKEND=wasm|blas|js picks the kernel backend (default wasm),',
+    'OSMOSIS_THREADS=N its threads (experiment workers: the cores divided by the workers).',
     '',
   ].join('\n');
 }
