@@ -104,8 +104,9 @@ export function runJobsInWorkers(
     selectUrl: SELECT_URL,
     modules: [BUILTINS_URL, ...modules.map(moduleSpecifier)],
     experiment,
+    // An environment for initDefaultBackend: the default (wasm, not named) may fall back to js.
     backend: {
-      ...(backend.explicit ? { OSMOSIS_BACKEND: backend.name } : {}),
+      ...(backend.explicit || backend.name !== 'wasm' ? { OSMOSIS_BACKEND: backend.name } : {}),
       OSMOSIS_THREADS: String(threadsPerWorker(backend, n)),
     },
   };

@@ -49,6 +49,15 @@ describe('experiment workers select the kernel backend', () => {
     for (const b of await backendsOf(js.runDir)) {
       expect(b).toEqual({ recorded: { name: 'js', threads: 1 }, seen: { name: 'js', threads: 1 } });
     }
+    // A backend passed in code is used even when not marked as named by the user.
+    const quiet = await runExperiment(config, {
+      out,
+      workers: 2,
+      backend: { name: 'js', explicit: false },
+    });
+    for (const b of await backendsOf(quiet.runDir)) {
+      expect(b).toEqual({ recorded: { name: 'js', threads: 1 }, seen: { name: 'js', threads: 1 } });
+    }
     const one = await runExperiment(config, {
       out,
       workers: 1,
