@@ -4,6 +4,7 @@ import { demoCommand } from './demo.js';
 import { inspectCommand } from './inspect.js';
 import { processIO, type Command, type CommandIO } from './io.js';
 import { reportCommand } from './report.js';
+import { resultsCommand } from './results.js';
 import { rlCommand } from './rl.js';
 import { runCommand } from './run.js';
 import { runsCommand } from './runs.js';
@@ -11,7 +12,7 @@ import { runsCommand } from './runs.js';
 const commands: Command[] = [
   {
     name: 'demo',
-    summary: 'run the main job: a small transfer-learning experiment',
+    summary: 'run the main job: CartPole transfer by A2T and fine-tuning against scratch, 5 seeds',
     run: demoCommand,
   },
   {
@@ -28,6 +29,11 @@ const commands: Command[] = [
     name: 'report',
     summary: 'render a run folder as Markdown and HTML with plots',
     run: reportCommand,
+  },
+  {
+    name: 'results',
+    summary: 'docs/results.md from the bundled experiments (--run-missing runs them first)',
+    run: resultsCommand,
   },
   { name: 'runs', summary: 'list, show and compare runs from the run index', run: runsCommand },
   {
@@ -53,7 +59,8 @@ function usage(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `osmosis <command> --help` for the options of a command.',
-    'Environment: OSMOSIS_BACKEND=wasm|blas|js picks the kernel backend (default wasm).',
+    'Environment: OSMOSIS_BACKEND=wasm|blas|js picks the kernel backend (default wasm),',
+    'OSMOSIS_THREADS=N its threads (experiment workers: the cores divided by the workers).',
     '',
   ].join('\n');
 }

@@ -9,6 +9,7 @@ import {
   type RunOptions,
 } from '../experiments/runner.js';
 import { formatEstimate, metricsTable } from '../experiments/report.js';
+import type { RunSummary } from '../experiments/summary.js';
 import { processIO, type CommandIO } from './io.js';
 
 const USAGE = `Usage: osmosis run <experiment.yaml> [--seeds N] [--out DIR] [--workers N] [--import MODULE]...
@@ -32,6 +33,9 @@ Options:
   --quiet          no progress output
   --json           print the outcome as one JSON object on stdout
 
+Kernels: each worker selects OSMOSIS_BACKEND (default wasm) with OSMOSIS_THREADS threads
+(default: the cores divided by the workers); each result file records the backend it ran on.
+
 Exit status: 0 when every job finished, 1 when some failed, 2 for a bad config or arguments.
 Method kinds registered now: `;
 
@@ -43,22 +47,26 @@ function int(flag: string, v: string | undefined, min: number): number | undefin
   return n;
 }
 
+/** Columns of the metrics table (report.ts) as aligned plain text. */
+export function printTable(summary: RunSummary, columns: readonly number[], io: CommandIO): void {
+  const t = metricsTable(summary);
+  const widths = columns.map((c) => Math.max(t.head[c].length, ...t.rows.map((r) => r[c].length)));
+  const line = (r: string[]): string =>
+    columns
+      .map((c, i) => r[c].padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  io.stdout(`\n${line(t.head)}\n`);
+  for (const r of t.rows) io.stdout(`${line(r)}\n`);
+}
+
 export function printOutcome(outcome: RunOutcome, io: CommandIO): void {
   const { summary } = outcome;
   io.stdout(
     `\nrun ${outcome.id}: ${outcome.status} (${outcome.ran} job(s) run, ${outcome.skipped} skipped, ${outcome.failed.length} failed)\n  ${outcome.runDir}\n`,
   );
   if (summary) {
-    const t = metricsTable(summary);
-    const pick = [0, 2, 3, 4, 6, 8];
-    const widths = pick.map((c) => Math.max(t.head[c].length, ...t.rows.map((r) => r[c].length)));
-    const line = (r: string[]): string =>
-      pick
-        .map((c, i) => r[c].padEnd(widths[i]))
-        .join('  ')
-        .trimEnd();
-    io.stdout(`\n${line(t.head)}\n`);
-    for (const r of t.rows) io.stdout(`${line(r)}\n`);
+    printTable(summary, [0, 2, 3, 4, 6, 8], io);
     for (const m of summary.methods) {
       for (const w of m.transfer?.warnings ?? []) {
         if (w.kind === 'negative-transfer') io.stdout(`WARNING ${m.name}: ${w.message}\n`);
@@ -106,6 +114,11 @@ export async function runCommand(args: string[], io: CommandIO): Promise<number>
     log: values.quiet ? undefined : io.stderr,
     tty: io === processIO && process.stderr.isTTY === true,
   };
+  // Workers select their backend themselves; jobs run here (--workers 0) use this thread's.
+  if (options.workers === 0) {
+    const { initDefaultBackend } = await import('../core/backend/select.js');
+    await initDefaultBackend();
+  }
   let outcome: RunOutcome;
   if (values.resume !== undefined) {
     if (!existsSync(values.resume))

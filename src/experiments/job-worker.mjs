@@ -4,7 +4,7 @@
 // 20 a Worker ignores `--import tsx` in its execArgv), as src/rl/vector/worker.mjs does.
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { tsLoader, methodsUrl, modules, experiment } = workerData;
+const { tsLoader, methodsUrl, selectUrl, modules, experiment, backend } = workerData;
 
 function describe(err) {
   if (err instanceof Error) return `${err.name}: ${err.message}\n${err.stack ?? ''}`.trim();
@@ -12,11 +12,18 @@ function describe(err) {
 }
 
 let registry;
+let used;
 try {
   if (tsLoader) {
     const { register } = await import('tsx/esm/api');
     register();
   }
+  // Module state is per thread: the parent's kernel backend is not ours until we select it.
+  // `backend` is an environment for initDefaultBackend (OSMOSIS_BACKEND only when the user
+  // named one, so a missing wasm build falls back to js as it does in the parent).
+  const { initDefaultBackend } = await import(selectUrl);
+  const b = await initDefaultBackend(backend);
+  used = { name: b.name, threads: b.threads };
   registry = await import(methodsUrl);
   for (const m of modules) await import(m);
 } catch (err) {
@@ -59,5 +66,5 @@ if (registry) {
       });
     }
   });
-  parentPort.postMessage({ type: 'ready' });
+  parentPort.postMessage({ type: 'ready', backend: used });
 }

@@ -7,8 +7,10 @@
 import { Worker } from 'node:worker_threads';
 import { ConfigError } from '../core/errors.js';
 import type { EpisodeRecord, TrainProgress } from '../rl/algos/types.js';
+import { getBackend } from '../core/backend/index.js';
 import { getMethod, type MethodEvent, type MethodResult } from './methods.js';
 import { moduleSpecifier, type ResolvedExperiment } from './schema.js';
+import { threadsPerWorker, type BackendChoice, type JobBackend } from './worker-backend.js';
 
 export interface PoolJob {
   key: string;
@@ -22,12 +24,12 @@ export interface JobCallbacks {
   onProgress(job: PoolJob, p: TrainProgress): void;
   onEpisode(job: PoolJob, e: EpisodeRecord): void;
   onEvent(job: PoolJob, e: MethodEvent): void;
-  onDone(job: PoolJob, result: MethodResult, seconds: number): Promise<void>;
+  onDone(job: PoolJob, result: MethodResult, seconds: number, backend: JobBackend): Promise<void>;
   onFailed(job: PoolJob, error: string): Promise<void>;
 }
 
 type FromWorker =
-  | { type: 'ready' }
+  | { type: 'ready'; backend: JobBackend }
   | { type: 'fatal'; error: string }
   | { type: 'progress'; key: string; p: TrainProgress }
   | { type: 'episode'; key: string; e: EpisodeRecord }
@@ -40,6 +42,7 @@ type FromWorker =
 const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const METHODS_URL = new URL(`./methods${EXT}`, import.meta.url).href;
 const BUILTINS_URL = new URL(`./builtins${EXT}`, import.meta.url).href;
+const SELECT_URL = new URL(`../core/backend/select${EXT}`, import.meta.url).href;
 // job-worker.mjs sits beside this file (scripts/copy-assets.mjs copies it into dist/).
 const ENTRY = new URL('./job-worker.mjs', import.meta.url);
 
@@ -48,7 +51,10 @@ function describe(err: unknown): string {
   return String(err);
 }
 
-/** Jobs one after another in this thread; the methods must be registered here already. */
+/**
+ * Jobs one after another in this thread, on the backend active here; the methods must be
+ * registered here already.
+ */
 export async function runJobsInProcess(
   jobs: readonly PoolJob[],
   experiment: ResolvedExperiment,
@@ -74,23 +80,35 @@ export async function runJobsInProcess(
       await cb.onFailed(job, describe(err));
       continue;
     }
-    await cb.onDone(job, result, (performance.now() - started) / 1000);
+    const { name, threads } = getBackend();
+    await cb.onDone(job, result, (performance.now() - started) / 1000, { name, threads });
   }
 }
 
-/** Jobs on `size` worker threads; resolves once every job is done or failed. */
+/**
+ * Jobs on `size` worker threads, each selecting `backend` (its threads default to the cores
+ * shared out between the workers); resolves once every job is done or failed.
+ */
 export function runJobsInWorkers(
   jobs: readonly PoolJob[],
   experiment: ResolvedExperiment,
   modules: readonly string[],
   size: number,
+  backend: BackendChoice,
   cb: JobCallbacks,
 ): Promise<void> {
+  const n = Math.max(1, Math.min(size, jobs.length));
   const workerData = {
     tsLoader: EXT === '.ts',
     methodsUrl: METHODS_URL,
+    selectUrl: SELECT_URL,
     modules: [BUILTINS_URL, ...modules.map(moduleSpecifier)],
     experiment,
+    // An environment for initDefaultBackend: the default (wasm, not named) may fall back to js.
+    backend: {
+      ...(backend.explicit || backend.name !== 'wasm' ? { OSMOSIS_BACKEND: backend.name } : {}),
+      OSMOSIS_THREADS: String(threadsPerWorker(backend, n)),
+    },
   };
   const byKey = new Map(jobs.map((j) => [j.key, j]));
   const workers = new Set<Worker>();
@@ -122,6 +140,7 @@ export function runJobsInWorkers(
       workers.add(worker);
       let current: PoolJob | undefined;
       let ready = false;
+      let used: JobBackend | undefined;
       let lastError: string | undefined;
       const feed = (): void => {
         current = next < jobs.length ? jobs[next++] : undefined;
@@ -141,6 +160,7 @@ export function runJobsInWorkers(
         }
         if (msg.type === 'ready') {
           ready = true;
+          used = msg.backend;
           feed();
           return;
         }
@@ -158,7 +178,7 @@ export function runJobsInWorkers(
             break;
           case 'done':
             current = undefined;
-            track(cb.onDone(job, msg.result, msg.seconds));
+            track(cb.onDone(job, msg.result, msg.seconds, used!));
             feed();
             break;
           case 'failed':
@@ -194,7 +214,6 @@ export function runJobsInWorkers(
     };
 
     if (jobs.length === 0) return resolve();
-    const n = Math.max(1, Math.min(size, jobs.length));
     for (let i = 0; i < n; i++) spawn();
   });
 }

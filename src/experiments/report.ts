@@ -85,7 +85,7 @@ function tttCell(m: MethodSummary): string {
     : ratio;
 }
 
-interface Table {
+export interface Table {
   head: string[];
   rows: string[][];
 }
@@ -117,7 +117,7 @@ export function metricsTable(summary: RunSummary): Table {
   };
 }
 
-function warningsOf(summary: RunSummary | null): { negative: string[]; notes: string[] } {
+export function warningsOf(summary: RunSummary | null): { negative: string[]; notes: string[] } {
   const negative: string[] = [];
   const notes: string[] = [...(summary?.warnings ?? [])];
   for (const m of summary?.methods ?? []) {
@@ -130,12 +130,14 @@ function warningsOf(summary: RunSummary | null): { negative: string[]; notes: st
 
 const mdCell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-function mdTable(t: Table): string {
-  return [
-    `| ${t.head.map(mdCell).join(' | ')} |`,
-    `| ${t.head.map(() => '---').join(' | ')} |`,
-    ...t.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`),
-  ].join('\n');
+/** A Markdown table with its columns padded, as Prettier lays it out (generated pages pass format:check). */
+export function mdTable(t: Table): string {
+  const head = t.head.map(mdCell);
+  const rows = t.rows.map((r) => r.map(mdCell));
+  const widths = head.map((h, i) => Math.max(3, h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 function header(r: RunReport): [string, string][] {
@@ -159,7 +161,7 @@ function header(r: RunReport): [string, string][] {
   ];
 }
 
-const NOTE =
+export const METRICS_NOTE =
   'Metrics are means over seeds, paired by seed against the baseline, with confidence intervals in brackets. ' +
   'Jumpstart and asymptotic Δ are return differences (transfer − baseline) at the start and over the final window; ' +
   'AUC ratio is (AUC_transfer − AUC_baseline) / |AUC_baseline|; time to threshold ratio < 1 means faster (Taylor & Stone 2009).';
@@ -176,7 +178,7 @@ export function renderMarkdown(r: RunReport, runDir: string, outFile?: string): 
     '',
   ];
   parts.push('## Results', '');
-  if (summary) parts.push(mdTable(metricsTable(summary)), '', `_${NOTE}_`, '');
+  if (summary) parts.push(mdTable(metricsTable(summary)), '', `_${METRICS_NOTE}_`, '');
   else parts.push('No summary yet (the run has not finished).', '');
   if (negative.length > 0) {
     parts.push('## ⚠ Negative transfer', '', ...negative.map((w) => `> **Warning:** ${w}`), '');
@@ -238,7 +240,7 @@ export function renderHtml(r: RunReport): string {
       .join('')}</dl>`,
     '<h2>Results</h2>',
     summary
-      ? `${htmlTable(metricsTable(summary))}<p class="note">${escapeHtml(NOTE)}</p>`
+      ? `${htmlTable(metricsTable(summary))}<p class="note">${escapeHtml(METRICS_NOTE)}</p>`
       : '<p>No summary yet (the run has not finished).</p>',
   ];
   if (negative.length > 0) {

@@ -86,6 +86,11 @@ export const jobResultSchema = z
     checkpointDir: z.string().nullable(),
     extra: z.record(z.string(), z.unknown()),
     seconds: z.number(),
+    /** The kernel backend the job ran on (absent in results written before it was recorded). */
+    backend: z
+      .object({ name: z.enum(['js', 'wasm', 'blas']), threads: z.number().int().positive() })
+      .strict()
+      .optional(),
     finishedAt: z.string(),
   })
   .strict();

@@ -19,6 +19,8 @@ import { loadRlRegistries } from './rl-registries.js';
 import type { MethodResult } from './methods.js';
 import { runJobsInProcess, runJobsInWorkers, type JobCallbacks, type PoolJob } from './pool.js';
 import { ProgressBoard } from './progress.js';
+import { scheduleJobs } from './schedule.js';
+import { backendFromEnv, threadsPerWorker, type BackendChoice } from './worker-backend.js';
 import {
   checkpointPath,
   CONFIG_FILE,
@@ -64,6 +66,8 @@ export interface RunOptions {
   log?: (s: string) => void;
   /** Redraw progress in place (a terminal). */
   tty?: boolean;
+  /** Kernel backend of the worker threads (default: OSMOSIS_BACKEND / OSMOSIS_THREADS, wasm). */
+  backend?: BackendChoice;
 }
 
 export interface RunOutcome {
@@ -236,7 +240,7 @@ async function execute(
     (infoWrites = infoWrites.then(() => writeRunInfo(dir, info)));
 
   const results: JobResult[] = [];
-  const jobs: PoolJob[] = [];
+  const configOrder: PoolJob[] = [];
   for (const m of experiment.methods) {
     for (const seed of experiment.seeds) {
       const done = await tryReadJobResult(dir, m.name, seed);
@@ -248,13 +252,24 @@ async function execute(
       // A rerun starts from a clean folder: what a killed attempt left there is not trusted.
       fs.rmSync(outDir, { recursive: true, force: true });
       fs.mkdirSync(outDir, { recursive: true });
-      jobs.push({ key: `${m.name}/seed-${seed}`, method: m.name, seed, outDir });
+      configOrder.push({ key: `${m.name}/seed-${seed}`, method: m.name, seed, outDir });
     }
   }
+  const jobs = scheduleJobs(configOrder, experiment);
   const skipped = results.length;
   if (skipped > 0)
     log(`resuming ${info.id}: skipping ${skipped} finished job(s), running ${jobs.length}\n`);
   else log(`run ${info.id}: ${jobs.length} job(s) -> ${dir}\n`);
+  const workers = options.workers ?? experiment.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 0) {
+    throw new ConfigError(`workers must be a non-negative integer, got ${workers}`);
+  }
+  const backend = options.backend ?? backendFromEnv();
+  if (workers > 0 && jobs.length > 0) {
+    const n = Math.min(workers, jobs.length);
+    const t = threadsPerWorker(backend, n);
+    log(`${n} worker(s), ${backend.name} kernels with ${t} thread(s) each\n`);
+  }
 
   const metrics = new MetricsLog(join(dir, METRICS_FILE));
   const attempt = info.attempts;
@@ -298,7 +313,7 @@ async function execute(
         attempt,
       });
     },
-    async onDone(job, result: MethodResult, seconds) {
+    async onDone(job, result: MethodResult, seconds, backend) {
       const kind = experiment.methods.find((m) => m.name === job.method)!.kind;
       const candidate = {
         format: 'osmosis-job-result' as const,
@@ -315,6 +330,7 @@ async function execute(
               : resolve(result.checkpointDir),
         extra: JSON.parse(JSON.stringify(result?.extra ?? {})) as Record<string, unknown>,
         seconds,
+        backend,
         finishedAt: new Date().toISOString(),
       };
       const parsed = jobResultSchema.safeParse(candidate);
@@ -384,10 +400,6 @@ async function execute(
     },
   };
 
-  const workers = options.workers ?? experiment.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 0) {
-    throw new ConfigError(`workers must be a non-negative integer, got ${workers}`);
-  }
   try {
     if (workers === 0) await runJobsInProcess(jobs, experiment, callbacks);
     else
@@ -396,6 +408,7 @@ async function execute(
         experiment,
         [...info.modules, ...experiment.imports],
         workers,
+        backend,
         callbacks,
       );
   } finally {

@@ -68,7 +68,7 @@ export function collectIO(): CommandIO & { out: () => string; err: () => string 
   };
 }
 
-/** Result files of a run, keyed `<method>/seed-<n>`, without their timing fields. */
+/** Result files of a run, keyed `<method>/seed-<n>`, without their timing and backend fields. */
 export function resultsOf(runDir: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const root = join(runDir, 'results');
@@ -77,6 +77,7 @@ export function resultsOf(runDir: string): Record<string, unknown> {
       const r = JSON.parse(readFileSync(join(root, method, f), 'utf8')) as Record<string, unknown>;
       delete r.seconds;
       delete r.finishedAt;
+      delete r.backend;
       out[`${method}/${f}`] = r;
     }
   }
