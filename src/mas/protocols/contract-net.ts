@@ -14,12 +14,16 @@
  * mention are rejected too, so no proposer is left waiting.
  */
 import { z } from 'zod';
-import { CheckpointError } from '../../core/errors.js';
-import { AclMessageSchema, createReply, type AclMessage, type AclMessageInit } from '../acl.js';
+import { createReply, type AclMessage } from '../acl.js';
 import type { MessageTemplate } from '../acl.js';
-import { ProtocolError } from '../errors.js';
 import type { Json } from '../json.js';
-import { Role, type RoleOptions } from './common.js';
+import {
+  AclMessageList,
+  Initiator,
+  initiatorStateFields,
+  type InitiatorOptions,
+  type OpeningInit,
+} from './common.js';
 
 export { ContractNetResponder } from './contract-net-responder.js';
 export type { ContractNetResponderHandlers } from './contract-net-responder.js';
@@ -67,9 +71,7 @@ export interface ContractNetInitiatorHandlers {
   onEnd?(result: ContractNetResult): void;
 }
 
-export interface ContractNetInitiatorOptions extends RoleOptions {
-  /** Conversation id; a fresh one from the bus by default. */
-  conversationId?: string;
+export interface ContractNetInitiatorOptions extends InitiatorOptions {
   /**
    * Proposal deadline relative to start(), sent as the cfp's replyBy (a replyBy already on the
    * cfp wins). Without either, the initiator waits for every responder.
@@ -79,20 +81,17 @@ export interface ContractNetInitiatorOptions extends RoleOptions {
   resultTimeout?: number;
 }
 
-export type CfpInit = Omit<AclMessageInit, 'performative' | 'sender' | 'protocol'>;
+export type CfpInit = OpeningInit;
 
-const Msgs = z.array(AclMessageSchema);
 const StateSchema = z.strictObject({
   phase: z.enum(['idle', 'proposals', 'results', 'done']),
-  conversationId: z.string().min(1),
+  ...initiatorStateFields,
   deadline: z.number().nullable(),
-  timer: z.number().int(),
-  responders: z.array(z.string()),
-  responses: Msgs,
-  late: Msgs,
+  responses: AclMessageList,
+  late: AclMessageList,
   missing: z.array(z.string()),
   accepted: z.array(z.string()),
-  notifications: Msgs,
+  notifications: AclMessageList,
   resultMissing: z.array(z.string()),
 });
 type State = z.infer<typeof StateSchema>;
@@ -100,19 +99,14 @@ type State = z.infer<typeof StateSchema>;
 const FIRST = ['propose', 'refuse', 'not-understood'] as const;
 const RESULT = ['inform', 'failure'] as const;
 
-export class ContractNetInitiator extends Role {
-  private state: State;
+export class ContractNetInitiator extends Initiator<State> {
   private readonly timing: { deadline?: number; resultTimeout?: number };
 
   constructor(
     options: ContractNetInitiatorOptions,
     private readonly handlers: ContractNetInitiatorHandlers,
   ) {
-    const conversationId =
-      options.conversationId ?? options.bus.newConversationId(`${options.owner}-cnet`);
-    super(options, `${options.owner}/${CONTRACT_NET}/${conversationId}`);
-    this.timing = { deadline: options.deadline, resultTimeout: options.resultTimeout };
-    this.state = {
+    super(options, CONTRACT_NET, 'cnet', StateSchema, (conversationId) => ({
       phase: 'idle',
       conversationId,
       deadline: null,
@@ -124,50 +118,31 @@ export class ContractNetInitiator extends Role {
       accepted: [],
       notifications: [],
       resultMissing: [],
-    };
-  }
-
-  get conversationId(): string {
-    return this.state.conversationId;
-  }
-
-  get done(): boolean {
-    return this.state.phase === 'done';
+    }));
+    this.timing = { deadline: options.deadline, resultTimeout: options.resultTimeout };
   }
 
   /** Sends the cfp to its receivers and starts the proposal deadline. Returns the sent cfp. */
   start(cfp: CfpInit): AclMessage {
-    if (this.state.phase !== 'idle') throw new ProtocolError(`${this.id}: started twice`);
-    const deadline =
-      cfp.replyBy ??
-      (this.timing.deadline === undefined ? undefined : this.bus.now + this.timing.deadline);
-    const sent = this.bus.send({
-      ...cfp,
+    const { sent, deadline } = this.open(cfp, {
       performative: 'cfp',
-      sender: this.owner,
-      protocol: CONTRACT_NET,
-      conversationId: this.state.conversationId,
-      replyWith: cfp.replyWith ?? `${this.state.conversationId}-cfp`,
-      replyBy: deadline,
-    });
-    Object.assign(this.state, {
+      replyWithTag: 'cfp',
+      relativeDeadline: this.timing.deadline,
       phase: 'proposals',
-      deadline: deadline ?? null,
-      responders: [...new Set(sent.receivers)],
     });
-    if (deadline !== undefined) this.armTimeout(deadline, ++this.state.timer);
+    this.state.deadline = deadline ?? null;
     return sent;
   }
 
   /** Scheduler event: a deadline passed. */
   timeout(token: number): void {
-    if (token !== this.state.timer) return;
+    if (this.stale(token)) return;
     if (this.state.phase === 'proposals') {
-      this.state.missing = this.pending(this.state.responses);
+      this.state.missing = this.pendingIn(this.state.responses);
       this.decide();
     } else if (this.state.phase === 'results') {
       this.state.resultMissing = this.state.accepted.filter(
-        (r) => !this.state.notifications.some((n) => this.responder(n) === r),
+        (r) => !this.answeredIn(this.state.notifications, r),
       );
       this.finish();
     }
@@ -189,21 +164,6 @@ export class ContractNetInitiator extends Role {
     };
   }
 
-  getState(): State {
-    return this.state;
-  }
-
-  setState(state: unknown): void {
-    const parsed = StateSchema.safeParse(state);
-    if (!parsed.success) {
-      throw new CheckpointError(
-        `restore: malformed state for '${this.id}': ${parsed.error.message}`,
-      );
-    }
-    this.state = parsed.data;
-    if (this.state.phase === 'done') this.retire();
-  }
-
   protected get template(): MessageTemplate {
     return { conversationId: this.state.conversationId, performative: [...FIRST, ...RESULT] };
   }
@@ -212,23 +172,23 @@ export class ContractNetInitiator extends Role {
     const s = this.state;
     const who = this.responder(msg);
     if (s.phase === 'proposals') {
-      const fresh = s.responders.includes(who) && !this.answered(s.responses, who);
+      const fresh = s.responders.includes(who) && !this.answeredIn(s.responses, who);
       if (fresh && msg.performative !== 'inform') {
         s.responses.push(msg);
         this.dispatchFirst(msg);
-        if (this.pending(s.responses).length === 0) this.decide();
+        if (this.pendingIn(s.responses).length === 0) this.decide();
         return;
       }
     } else if (s.phase === 'results') {
       const result = msg.performative === 'inform' || msg.performative === 'failure';
-      if (result && s.accepted.includes(who) && !this.answered(s.notifications, who)) {
+      if (result && s.accepted.includes(who) && !this.answeredIn(s.notifications, who)) {
         s.notifications.push(msg);
         if (msg.performative === 'inform') this.handlers.handleInform?.(msg);
         else this.handlers.handleFailure?.(msg);
-        if (s.accepted.every((r) => this.answered(s.notifications, r))) this.finish();
+        if (s.accepted.every((r) => this.answeredIn(s.notifications, r))) this.finish();
         return;
       }
-      if (s.missing.includes(who) && !this.answered(s.late, who)) return this.handleLate(msg);
+      if (s.missing.includes(who) && !this.answeredIn(s.late, who)) return this.handleLate(msg);
     }
     this.handlers.handleOutOfSequence?.(msg);
   }
@@ -274,21 +234,12 @@ export class ContractNetInitiator extends Role {
 
   private finish(): void {
     const s = this.state;
-    s.phase = 'done';
-    s.timer++;
-    this.handlers.handleAllResultNotifications?.([...s.notifications], {
-      missing: [...s.resultMissing],
-    });
-    this.retire();
+    this.close(() =>
+      this.handlers.handleAllResultNotifications?.([...s.notifications], {
+        missing: [...s.resultMissing],
+      }),
+    );
     this.handlers.onEnd?.(this.result());
-  }
-
-  private answered(list: AclMessage[], who: string): boolean {
-    return list.some((m) => this.responder(m) === who);
-  }
-
-  private pending(list: AclMessage[]): string[] {
-    return this.state.responders.filter((r) => !this.answered(list, r));
   }
 }
 

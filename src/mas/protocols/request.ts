@@ -9,11 +9,18 @@
  * clock; whoever has not finished by then is reported as `missing`.
  */
 import { z } from 'zod';
-import { CheckpointError } from '../../core/errors.js';
-import { AclMessageSchema, createReply, type AclMessage, type AclMessageInit } from '../acl.js';
+import { createReply, type AclMessage } from '../acl.js';
 import type { MessageTemplate } from '../acl.js';
-import { ProtocolError } from '../errors.js';
-import { Role, type Reply, type RoleOptions } from './common.js';
+import {
+  AclMessageList,
+  Initiator,
+  initiatorStateFields,
+  Role,
+  type InitiatorOptions,
+  type OpeningInit,
+  type Reply,
+  type RoleOptions,
+} from './common.js';
 
 export const REQUEST = 'fipa-request';
 
@@ -40,20 +47,16 @@ export interface RequestInitiatorHandlers {
   onEnd?(result: RequestResult): void;
 }
 
-export interface RequestInitiatorOptions extends RoleOptions {
-  conversationId?: string;
+export interface RequestInitiatorOptions extends InitiatorOptions {
   /** Deadline relative to start(), used when the request has no replyBy. */
   timeout?: number;
 }
 
-const Msgs = z.array(AclMessageSchema);
 const StateSchema = z.strictObject({
   phase: z.enum(['idle', 'running', 'done']),
-  conversationId: z.string().min(1),
-  timer: z.number().int(),
-  responders: z.array(z.string()),
-  responses: Msgs,
-  notifications: Msgs,
+  ...initiatorStateFields,
+  responses: AclMessageList,
+  notifications: AclMessageList,
   allResponsesReported: z.boolean(),
   missing: z.array(z.string()),
 });
@@ -61,19 +64,14 @@ type State = z.infer<typeof StateSchema>;
 
 const ENDS_BRANCH = new Set(['refuse', 'not-understood', 'failure']);
 
-export class RequestInitiator extends Role {
-  private state: State;
+export class RequestInitiator extends Initiator<State> {
   private readonly timeoutAfter: number | undefined;
 
   constructor(
     options: RequestInitiatorOptions,
     private readonly handlers: RequestInitiatorHandlers = {},
   ) {
-    const conversationId =
-      options.conversationId ?? options.bus.newConversationId(`${options.owner}-req`);
-    super(options, `${options.owner}/${REQUEST}/${conversationId}`);
-    this.timeoutAfter = options.timeout;
-    this.state = {
+    super(options, REQUEST, 'req', StateSchema, (conversationId) => ({
       phase: 'idle',
       conversationId,
       timer: 0,
@@ -82,35 +80,21 @@ export class RequestInitiator extends Role {
       notifications: [],
       allResponsesReported: false,
       missing: [],
-    };
+    }));
+    this.timeoutAfter = options.timeout;
   }
 
-  get done(): boolean {
-    return this.state.phase === 'done';
-  }
-
-  start(request: Omit<AclMessageInit, 'performative' | 'sender' | 'protocol'>): AclMessage {
-    if (this.state.phase !== 'idle') throw new ProtocolError(`${this.id}: started twice`);
-    const deadline =
-      request.replyBy ??
-      (this.timeoutAfter === undefined ? undefined : this.bus.now + this.timeoutAfter);
-    const sent = this.bus.send({
-      ...request,
+  start(request: OpeningInit): AclMessage {
+    return this.open(request, {
       performative: 'request',
-      sender: this.owner,
-      protocol: REQUEST,
-      conversationId: this.state.conversationId,
-      replyWith: request.replyWith ?? `${this.state.conversationId}-req`,
-      replyBy: deadline,
-    });
-    this.state.phase = 'running';
-    this.state.responders = [...new Set(sent.receivers)];
-    if (deadline !== undefined) this.armTimeout(deadline, ++this.state.timer);
-    return sent;
+      replyWithTag: 'req',
+      relativeDeadline: this.timeoutAfter,
+      phase: 'running',
+    }).sent;
   }
 
   timeout(token: number): void {
-    if (token !== this.state.timer || this.state.phase !== 'running') return;
+    if (this.stale(token) || this.state.phase !== 'running') return;
     this.state.missing = this.state.responders.filter((r) => !this.finished(r));
     this.finish();
   }
@@ -123,21 +107,6 @@ export class RequestInitiator extends Role {
       notifications: [...s.notifications],
       missing: [...s.missing],
     };
-  }
-
-  getState(): State {
-    return this.state;
-  }
-
-  setState(state: unknown): void {
-    const parsed = StateSchema.safeParse(state);
-    if (!parsed.success) {
-      throw new CheckpointError(
-        `restore: malformed state for '${this.id}': ${parsed.error.message}`,
-      );
-    }
-    this.state = parsed.data;
-    if (this.state.phase === 'done') this.retire();
   }
 
   protected get template(): MessageTemplate {
@@ -177,14 +146,15 @@ export class RequestInitiator extends Role {
 
   /** Gave a first answer: any response, or a result sent without a prior agree. */
   private answered(who: string): boolean {
-    const from = (m: AclMessage) => this.responder(m) === who;
-    return this.state.responses.some(from) || this.state.notifications.some(from);
+    return (
+      this.answeredIn(this.state.responses, who) || this.answeredIn(this.state.notifications, who)
+    );
   }
 
   private finished(who: string): boolean {
     const from = (m: AclMessage) => this.responder(m) === who;
     return (
-      this.state.notifications.some(from) ||
+      this.answeredIn(this.state.notifications, who) ||
       this.state.responses.some((m) => from(m) && ENDS_BRANCH.has(m.performative))
     );
   }
@@ -202,10 +172,11 @@ export class RequestInitiator extends Role {
       s.allResponsesReported = true;
       this.handlers.handleAllResponses?.([...s.responses]);
     }
-    s.phase = 'done';
-    s.timer++;
-    this.handlers.handleAllResultNotifications?.([...s.notifications], { missing: [...s.missing] });
-    this.retire();
+    this.close(() =>
+      this.handlers.handleAllResultNotifications?.([...s.notifications], {
+        missing: [...s.missing],
+      }),
+    );
     this.handlers.onEnd?.(this.result());
   }
 }
