@@ -23,6 +23,8 @@ export interface Storage {
   /** Bumped on every acquire and release. */
   gen: number;
   free: boolean;
+  /** The pool's acquisition count when this buffer was last handed out (see acquisitions()). */
+  serial: number;
 }
 
 export interface PoolStats {
@@ -52,9 +54,15 @@ const stats: PoolStats = {
 let maxFreeBytes = 2 ** 31;
 /** Called with each acquired storage (scope.ts records them for release). */
 let onAcquire: ((s: Storage) => void) | null = null;
+let acquireCount = 0;
 
 export function setAcquireHook(hook: ((s: Storage) => void) | null): void {
   onAcquire = hook;
+}
+
+/** How many buffers the pool has handed out so far: storages with a larger serial are newer. */
+export function acquisitions(): number {
+  return acquireCount;
 }
 
 /** A storage of `size` elements from the free lists or fresh; zero-filled when `zero`. */
@@ -68,13 +76,14 @@ export function acquire(dtype: DType, size: number, zero: boolean): TypedArray {
     if (zero) s.array.fill(0);
   } else {
     const array = allocate(dtype, size);
-    s = { array, gen: 0, free: false };
+    s = { array, gen: 0, free: false, serial: 0 };
     storages.set(array.buffer, s);
     stats.freshAllocations++;
     stats.freshBytes += array.byteLength;
   }
   s.free = false;
   s.gen++;
+  s.serial = ++acquireCount;
   onAcquire?.(s);
   return s.array;
 }

@@ -116,3 +116,28 @@ describe('memoryScope', () => {
     expect(pooled[3]).toBeLessThan(pooled[0]);
   });
 });
+
+describe('backward and the memory pool', () => {
+  it('reuses its own consumed gradient buffers, never activations, the seed or .grads', () => {
+    const rng = new Generator(5);
+    const w = randn(rng, [64, 64]).requiresGrad_();
+    const x = randn(rng, [64, 64]);
+    const acts = [x];
+    for (let i = 0; i < 6; i++) acts.push(softmax(matmul(acts[acts.length - 1], w), -1));
+    const seed = randn(rng, [64, 64]);
+    const seedCopy = seed.data.slice();
+    const actCopies = acts.map((a) => a.data.slice());
+    resetPoolStats();
+    acts[acts.length - 1].backward(seed);
+    const first = w.grad!.data.slice();
+    expect(poolStats().reused).toBeGreaterThan(0);
+    expect(seed.data).toEqual(seedCopy);
+    acts.forEach((a, i) => expect(a.data).toEqual(actCopies[i]));
+    // A second pass accumulates into .grad (an allocation of this pass that it must not reuse).
+    acts[acts.length - 1].backward(seed);
+    const g = w.grad!;
+    matmul(x, x); // would land in a wrongly released buffer
+    expect(g.released).toBe(false);
+    expect(g.data).toEqual(first.map((v) => 2 * v));
+  });
+});
