@@ -1,4 +1,4 @@
-import { crossEntropy, Generator, reshape, Tensor } from '../src/core/index.js';
+import { crossEntropy, Generator, memoryScope, reshape, Tensor } from '../src/core/index.js';
 import { GPT2LMHeadModel } from '../src/models/gpt2/index.js';
 import { Adam } from '../src/optim/index.js';
 import { median, timeRuns } from './harness.js';
@@ -39,14 +39,17 @@ export function runGptStep(options: { steps?: number; warmup?: number }) {
   const inputIds = new Tensor(ids, [B, T]);
   const labels = new Tensor(targets, [B * T]);
   let loss = 0;
-  const step = (): void => {
-    optimizer.zeroGrad();
-    const { logits } = model.forward({ inputIds });
-    const l = crossEntropy(reshape(logits, [B * T, V]), labels);
-    l.backward();
-    optimizer.step();
-    loss = l.item();
-  };
+  // The scope hands the step's activations and gradients back to the pool as it ends, so every
+  // step after the first reuses the same buffers.
+  const step = (): void =>
+    memoryScope(() => {
+      optimizer.zeroGrad();
+      const { logits } = model.forward({ inputIds });
+      const l = crossEntropy(reshape(logits, [B * T, V]), labels);
+      l.backward();
+      optimizer.step();
+      loss = l.item();
+    });
   const samples = timeRuns(step, options.warmup ?? 2, options.steps ?? 10);
   return {
     median: median(samples),

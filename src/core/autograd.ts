@@ -2,6 +2,7 @@ import { allocate } from './dtype.js';
 import { AutogradError, DTypeError, ShapeError } from './errors.js';
 import { formatShape, sameShape } from './shape.js';
 import { Tensor } from './tensor.js';
+import { acquisitions, release, storageOf, type Storage } from './memory/pool.js';
 
 /**
  * The reverse-mode tape. Every op that may need a gradient records a GradNode on its output:
@@ -11,6 +12,7 @@ import { Tensor } from './tensor.js';
 export interface GradNode {
   readonly op: string;
   readonly inputs: readonly Tensor[];
+  /** Must not keep gradOutput, or the tensors it returns, after returning (see backward()). */
   backward(gradOutput: Tensor): (Tensor | null)[];
 }
 
@@ -92,6 +94,7 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       `backward: ${root} does not require grad (no input on its path has requiresGrad set)`,
     );
   }
+  const pool = new GradBuffers();
   let seed: Tensor;
   if (gradient) {
     if (!sameShape(gradient.shape, root.shape)) {
@@ -116,6 +119,7 @@ export function backward(root: Tensor, gradient?: Tensor): void {
 
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  pool.hold(seed);
   const prev = gradEnabled;
   gradEnabled = false;
   try {
@@ -123,7 +127,8 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       const t = order[i];
       const g = grads.get(t);
       if (!g) continue;
-      grads.delete(t); // let intermediate gradients be collected as soon as they are used
+      grads.delete(t);
+      pool.drop(g);
       if (t.gradFn === null || t.retainsGrad) {
         // A backward may pass its incoming gradient through unchanged (add, reshape), so g can be
         // the very tensor another leaf receives, or the caller's seed: store a private copy so an
@@ -138,26 +143,82 @@ export function backward(root: Tensor, gradient?: Tensor): void {
           const acc = t.grad.data;
           const gd = g.data;
           for (let k = 0; k < acc.length; k++) acc[k] += gd[k];
-        } else t.grad = addGrads(t.grad, g);
+        } else t.grad = pool.escape(addGrads(t.grad, g));
       }
       const node = t.gradFn;
-      if (!node) continue;
-      const inputGrads = node.backward(g);
-      for (let j = 0; j < node.inputs.length; j++) {
-        const input = node.inputs[j];
-        const ig = inputGrads[j];
-        if (!input.requiresGrad || !ig) continue;
-        if (!sameShape(ig.shape, input.shape)) {
-          throw new AutogradError(
-            `backward of '${node.op}': gradient for input ${j} has shape ${formatShape(ig.shape)}, expected ${formatShape(input.shape)}`,
-          );
+      if (node) {
+        const inputGrads = node.backward(g);
+        for (let j = 0; j < node.inputs.length; j++) {
+          const input = node.inputs[j];
+          const ig = inputGrads[j];
+          if (!ig) continue;
+          if (!input.requiresGrad) {
+            pool.recycle(ig);
+            continue;
+          }
+          if (!sameShape(ig.shape, input.shape)) {
+            throw new AutogradError(
+              `backward of '${node.op}': gradient for input ${j} has shape ${formatShape(ig.shape)}, expected ${formatShape(input.shape)}`,
+            );
+          }
+          const acc = grads.get(input);
+          const sum = acc ? addGrads(acc, ig) : ig;
+          if (acc) pool.drop(acc);
+          grads.set(input, sum);
+          pool.hold(sum);
+          if (acc) {
+            pool.recycle(acc);
+            pool.recycle(ig);
+          }
         }
-        const acc = grads.get(input);
-        grads.set(input, acc ? addGrads(acc, ig) : ig);
       }
+      pool.recycle(g);
     }
   } finally {
     gradEnabled = prev;
+  }
+}
+
+/**
+ * The gradient buffers one backward pass allocates belong to it alone (GradNode.backward keeps
+ * none), so each goes back to the memory pool as soon as no pending gradient shares it: the next
+ * op's gradient reuses it while it is still in cache, and a pass needs about as much memory as
+ * its widest layer rather than all of them. Buffers allocated before the pass (activations, the
+ * caller's gradient) and those stored as a .grad are never released here.
+ */
+class GradBuffers {
+  private readonly since = acquisitions();
+  private readonly pending = new Map<Storage, number>();
+  private readonly kept = new Set<Storage>();
+
+  /** The pooled storage under t when this pass allocated it, else null. */
+  private own(t: Tensor): Storage | null {
+    const s = storageOf(t.data);
+    return s !== null && s.serial > this.since && !s.free ? s : null;
+  }
+
+  hold(t: Tensor): void {
+    const s = this.own(t);
+    if (s) this.pending.set(s, (this.pending.get(s) ?? 0) + 1);
+  }
+
+  drop(t: Tensor): void {
+    const s = this.own(t);
+    if (s) this.pending.set(s, this.pending.get(s)! - 1);
+  }
+
+  escape(t: Tensor): Tensor {
+    const s = this.own(t);
+    if (s) this.kept.add(s);
+    return t;
+  }
+
+  recycle(t: Tensor): void {
+    const s = this.own(t);
+    if (s && !this.kept.has(s) && !this.pending.get(s)) {
+      this.pending.delete(s);
+      release(s);
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import { allocate, dtypeOf, isFloat, type DType, type TypedArray } from './dtype
 import { DTypeError, ShapeError, ValueError } from './errors.js';
 import { formatShape, sizeOf, stridesOf, type Shape } from './shape.js';
 import type { GradNode } from './autograd.js';
+import { ReleasedTensorError, storageOf, type Storage } from './memory/pool.js';
 
 /**
  * An n-dimensional array in row-major order, optionally part of an autograd graph.
@@ -14,7 +15,10 @@ import type { GradNode } from './autograd.js';
 export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
-  data: TypedArray;
+  readonly #data: TypedArray;
+  /** The pool's record of the buffer under #data (null when not pooled) and its generation then. */
+  readonly #storage: Storage | null;
+  readonly #gen: number;
   /** Whether gradients flow to this tensor. Leaves with requiresGrad receive `.grad`. */
   requiresGrad: boolean;
   /** Accumulated gradient (leaves, and non-leaves that called retainGrad()). */
@@ -31,7 +35,9 @@ export class Tensor {
         `Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${size}`,
       );
     }
-    this.data = data;
+    this.#data = data;
+    this.#storage = storageOf(data);
+    this.#gen = this.#storage?.gen ?? 0;
     this.shape = Object.freeze([...shape]);
     this.dtype = dtypeOf(data);
     if (requiresGrad && !isFloat(this.dtype)) {
@@ -42,8 +48,26 @@ export class Tensor {
     this.requiresGrad = requiresGrad;
   }
 
+  /** The elements, row-major; throws once the storage went back to the memory pool. */
+  get data(): TypedArray {
+    if (this.#storage !== null && this.#storage.gen !== this.#gen) this.throwReleased();
+    return this.#data;
+  }
+
   get size(): number {
-    return this.data.length;
+    return this.#data.length;
+  }
+
+  /** Whether this tensor's storage went back to the memory pool (see core/memory/scope.ts). */
+  get released(): boolean {
+    return this.#storage !== null && this.#storage.gen !== this.#gen;
+  }
+
+  private throwReleased(): never {
+    throw new ReleasedTensorError(
+      `${this}: its storage was released to the memory pool (the memoryScope that created it ` +
+        'has ended, or backward consumed it); return it from the scope or keep() it to use it later',
+    );
   }
 
   get rank(): number {

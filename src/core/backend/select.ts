@@ -26,12 +26,26 @@ export async function useBackend(
     next = await createWasmBackend({ threads: options.threads });
   } else {
     const { createBlasBackend } = await import('./blas/index.js');
-    next = createBlasBackend({ threads: options.threads });
+    next = createBlasBackend({ threads: options.threads, rows: await rowKernels() });
   }
   const previous = getBackend() as Disposable;
   setBackend(next);
   if (previous !== next) previous.dispose?.();
   return next;
+}
+
+/**
+ * The non-GEMM kernels for the blas backend: wasm on the main thread only (its GEMM workers would
+ * compete with OpenBLAS's threads), or js when the kernels are not built.
+ */
+async function rowKernels(): Promise<Disposable> {
+  const { createWasmBackend } = await import('./wasm/index.js');
+  try {
+    return await createWasmBackend({ threads: 1 });
+  } catch (err) {
+    if (!(err instanceof BackendError)) throw err;
+    return jsBackend;
+  }
 }
 
 /**

@@ -8,7 +8,10 @@ import { matmul } from './matmul.js';
 import { concat } from './shape-ops.js';
 import { softmax } from './softmax.js';
 import { scale as scaleOp } from './unary.js';
-import { newTensor } from './util.js';
+import { newTensor, outputTensor } from './util.js';
+import { record } from '../autograd.js';
+import { backendFor } from '../backend/index.js';
+import type { FloatArray } from '../dtype.js';
 
 export interface AttentionOptions {
   /** Each query attends only to keys at or before its own position. */
@@ -89,11 +92,15 @@ export function scaledDotProductAttention(
     values = concat([pv, v], 2);
   }
   const scale = options.scale ?? 1 / Math.sqrt(D);
-  let scores = scaleOp(matmul(q, keys, { transB: true }), scale);
   const mask = buildMask(B, Tq, Tk, P, options, q);
-  if (mask) scores = add(scores, mask);
-  if (options.attnMask) scores = add(scores, options.attnMask);
-  let probs = softmax(scores, -1);
+  let probs: Tensor;
+  if (options.attnMask) {
+    let scores = scaleOp(matmul(q, keys, { transB: true }), scale);
+    if (mask) scores = add(scores, mask);
+    probs = softmax(add(scores, options.attnMask), -1);
+  } else {
+    probs = scaledMaskedSoftmax(matmul(q, keys, { transB: true }), scale, mask);
+  }
   if (options.dropoutP && options.training !== false) {
     if (!options.rng) {
       throw new ValueError(
@@ -103,6 +110,43 @@ export function scaledDotProductAttention(
     probs = dropout(probs, options.dropoutP, options.rng, true);
   }
   return matmul(probs, values);
+}
+
+/**
+ * softmax(x * scale + mask) over the last dim in one pass and one output buffer, instead of a
+ * scale, a broadcast add and a softmax each allocating and walking the [B, H, Tq, K] scores. The
+ * mask [B or 1, 1, Tq, K] is built here, so it never needs a gradient.
+ */
+function scaledMaskedSoftmax(x: Tensor, scale: number, mask: Tensor | null): Tensor {
+  const [B, H, Tq, K] = x.shape;
+  const out = outputTensor(x.shape, x.dtype);
+  const xd = x.data;
+  const od = out.data as FloatArray;
+  const md = mask?.data;
+  const maskBatch = mask ? mask.shape[0] : 0;
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      for (let i = 0; i < Tq; i++) {
+        const row = ((b * H + h) * Tq + i) * K;
+        if (md) {
+          const mrow = ((maskBatch === 1 ? 0 : b) * Tq + i) * K;
+          for (let j = 0; j < K; j++) od[row + j] = xd[row + j] * scale + md[mrow + j];
+        } else {
+          for (let j = 0; j < K; j++) od[row + j] = xd[row + j] * scale;
+        }
+      }
+    }
+  }
+  const rows = B * H * Tq;
+  const backend = backendFor(x.dtype);
+  backend.softmaxRows(od, od, rows, K);
+  return record('scaledMaskedSoftmax', [x], out, (g) => {
+    const dx = outputTensor(x.shape, g.dtype);
+    const dd = dx.data as FloatArray;
+    backend.softmaxBackwardRows(od, g.data as FloatArray, dd, rows, K);
+    if (scale !== 1) for (let i = 0; i < dd.length; i++) dd[i] *= scale;
+    return [dx];
+  });
 }
 
 /** Additive -Infinity mask [B or 1, 1, Tq, P + Tk] from causal and padding options, or null. */

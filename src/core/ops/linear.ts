@@ -4,7 +4,7 @@ import type { FloatArray } from '../dtype.js';
 import { ShapeError } from '../errors.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertFloat, assertSameDtype, newTensor } from './util.js';
+import { assertFloat, assertSameDtype, newTensor, outputTensor } from './util.js';
 
 export interface LinearOpOptions {
   /**
@@ -42,9 +42,16 @@ export function linear(
     );
   }
   const rows = inF === 0 ? 0 : x.size / inF;
-  const out = newTensor([...x.shape.slice(0, -1), outF], x.dtype);
+  // Every element is written: the bias rows below, or the GEMM with beta 0.
+  const out = outputTensor([...x.shape.slice(0, -1), outF], x.dtype);
   const od = out.data as FloatArray;
-  if (bias) for (let r = 0; r < rows; r++) od.set(bias.data as FloatArray, r * outF);
+  if (bias && rows > 0) {
+    // One row, then doubling copies: ~log2(rows) memmoves instead of one call per row.
+    od.set(bias.data as FloatArray, 0);
+    for (let filled = outF; filled < od.length; filled *= 2) {
+      od.copyWithin(filled, 0, Math.min(filled, od.length - filled));
+    }
+  }
   const backend = backendFor(x.dtype);
   const gemm = (
     a: Tensor,
@@ -77,12 +84,12 @@ export function linear(
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
     if (x.requiresGrad) {
-      dx = newTensor(x.shape, g.dtype);
+      dx = outputTensor(x.shape, g.dtype);
       // dx = g W (outIn) or g Wᵀ (inOut)
       gemm(g, weight, dx.data as FloatArray, rows, inF, outF, false, !outIn, 0);
     }
     if (weight.requiresGrad) {
-      dw = newTensor(weight.shape, g.dtype);
+      dw = outputTensor(weight.shape, g.dtype);
       // dW = gᵀ x  [out, in]  or  xᵀ g  [in, out]
       if (outIn) gemm(g, x, dw.data as FloatArray, outF, inF, rows, true, false, 0);
       else gemm(x, g, dw.data as FloatArray, inF, outF, rows, true, false, 0);

@@ -5,7 +5,7 @@ import { ShapeError } from '../errors.js';
 import { broadcastShapes, formatShape, sameShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { expandTo, sumTo } from './reduce.js';
-import { assertFloat, assertSameDtype, newTensor } from './util.js';
+import { assertFloat, assertSameDtype, outputTensor } from './util.js';
 
 export interface MatmulOptions {
   /** Use a's last two dims transposed (a is [..., k, m]). */
@@ -103,7 +103,7 @@ function gemmForward(
   // A 2-D right operand with an untransposed left: fold the left batch into m (one big GEMM).
   if (yb.length === 0 && !transX) {
     const rows = sizeOf(x.shape.slice(0, -1));
-    const out = newTensor([...xb, m, n], x.dtype);
+    const out = outputTensor([...xb, m, n], x.dtype);
     backend.gemm(x.data as FloatArray, y.data as FloatArray, out.data as FloatArray, {
       batch: 1,
       m: rows,
@@ -128,7 +128,7 @@ function gemmForward(
     xBatch === batch || xBatch === 1 ? x : expandTo(x, [...batchShape, ...x.shape.slice(-2)]);
   const ys =
     yBatch === batch || yBatch === 1 ? y : expandTo(y, [...batchShape, ...y.shape.slice(-2)]);
-  const out = newTensor([...batchShape, m, n], x.dtype);
+  const out = outputTensor([...batchShape, m, n], x.dtype);
   backend.gemm(xs.data as FloatArray, ys.data as FloatArray, out.data as FloatArray, {
     batch,
     m,

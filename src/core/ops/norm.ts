@@ -4,7 +4,7 @@ import type { FloatArray } from '../dtype.js';
 import { ShapeError } from '../errors.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertFloat, assertSameDtype, newTensor } from './util.js';
+import { assertFloat, assertSameDtype, newTensor, outputTensor } from './util.js';
 
 function checkAffine(op: string, x: Tensor, p: Tensor | null, name: string): void {
   if (!p) return;
@@ -30,9 +30,9 @@ export function layerNorm(
   checkAffine('layerNorm', x, bias, 'bias');
   const cols = x.shape[x.rank - 1];
   const rows = cols === 0 ? 0 : x.size / cols;
-  const out = newTensor(x.shape, x.dtype);
-  const mean = newTensor([rows], x.dtype);
-  const rstd = newTensor([rows], x.dtype);
+  const out = outputTensor(x.shape, x.dtype);
+  const mean = outputTensor([rows], x.dtype);
+  const rstd = outputTensor([rows], x.dtype);
   const backend = backendFor(x.dtype);
   const w = (weight?.data ?? null) as FloatArray | null;
   const b = (bias?.data ?? null) as FloatArray | null;
@@ -49,7 +49,7 @@ export function layerNorm(
   );
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   return record('layerNorm', inputs, out, (g) => {
-    const dx = newTensor(x.shape, g.dtype);
+    const dx = outputTensor(x.shape, g.dtype);
     const dw = weight?.requiresGrad ? newTensor(weight.shape, g.dtype) : null;
     const db = bias?.requiresGrad ? newTensor(bias.shape, g.dtype) : null;
     backend.layerNormBackwardRows(

@@ -3,7 +3,7 @@ import { DTypeError, IndexError, ShapeError } from '../errors.js';
 import { formatShape, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { expandTo, sumTo } from './reduce.js';
-import { newTensor } from './util.js';
+import { newTensor, outputTensor } from './util.js';
 
 /** Same data, new shape; one dim may be -1. Shares the buffer (storage is contiguous). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -87,7 +87,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 
 function permuteRaw(x: Tensor, perm: number[]): Tensor {
   const shape = perm.map((p) => x.shape[p]);
-  const out = newTensor(shape, x.dtype);
+  const out = outputTensor(shape, x.dtype);
   const inStrides = stridesOf(x.shape);
   const strides = perm.map((p) => inStrides[p]);
   const n = shape.length;
@@ -105,13 +105,21 @@ function permuteRaw(x: Tensor, perm: number[]): Tensor {
     }
     return out;
   }
-  const idx = new Array<number>(n).fill(0);
+  // Dims that stay last and in order are copied as contiguous runs (attention's split/merge
+  // heads keep the head dim): the odometer then steps once per run, not once per element.
+  let keep = 1;
+  let run = 1;
+  while (keep < n && perm[n - keep] === n - keep && perm[n - keep - 1] === n - keep - 1) keep++;
+  if (perm[n - 1] !== n - 1) keep = 0;
+  for (let d = n - keep; d < n; d++) run *= shape[d];
+  const outer = n - keep;
+  const idx = new Array<number>(outer).fill(0);
   let off = 0;
   const src = x.data;
   const dst = out.data;
-  for (let i = 0; i < dst.length; i++) {
-    dst[i] = src[off];
-    for (let d = n - 1; d >= 0; d--) {
+  for (let i = 0; i < dst.length; i += run) {
+    for (let j = 0; j < run; j++) dst[i + j] = src[off + j];
+    for (let d = outer - 1; d >= 0; d--) {
       idx[d]++;
       off += strides[d];
       if (idx[d] < shape[d]) break;
@@ -156,7 +164,7 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
   if (outer === 1) {
     out = new Tensor(x.data.subarray(s * inner, e * inner), shape);
   } else {
-    out = newTensor(shape, x.dtype);
+    out = outputTensor(shape, x.dtype);
     const chunk = (e - s) * inner;
     for (let o = 0; o < outer; o++) {
       out.data.set(
@@ -196,7 +204,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   let outer = 1;
   for (let i = 0; i < ax; i++) outer *= shape[i];
   const inner = shape.slice(ax + 1).reduce((p, d) => p * d, 1);
-  const out = newTensor(shape, first.dtype);
+  const out = outputTensor(shape, first.dtype);
   const rowOut = shape[ax] * inner;
   let offset = 0;
   const offsets: number[] = [];
@@ -211,7 +219,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
     tensors.map((t, i) => {
       if (!t.requiresGrad) return null;
       const rowIn = t.shape[ax] * inner;
-      const dx = newTensor(t.shape, g.dtype);
+      const dx = outputTensor(t.shape, g.dtype);
       for (let o = 0; o < outer; o++)
         dx.data.set(
           g.data.subarray(o * rowOut + offsets[i], o * rowOut + offsets[i] + rowIn),

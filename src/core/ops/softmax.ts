@@ -4,7 +4,7 @@ import type { FloatArray } from '../dtype.js';
 import { normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { transpose } from './shape-ops.js';
-import { assertFloat, newTensor } from './util.js';
+import { assertFloat, outputTensor } from './util.js';
 
 /** Apply a last-axis op along any axis by moving that axis last and back. */
 function alongAxis(x: Tensor, axis: number, op: string, lastAxis: (t: Tensor) => Tensor): Tensor {
@@ -30,10 +30,10 @@ function rowsCols(x: Tensor): [number, number] {
 
 function softmaxLast(x: Tensor): Tensor {
   const [rows, cols] = rowsCols(x);
-  const out = newTensor(x.shape, x.dtype);
+  const out = outputTensor(x.shape, x.dtype);
   backendFor(x.dtype).softmaxRows(x.data as FloatArray, out.data as FloatArray, rows, cols);
   return record('softmax', [x], out, (g) => {
-    const dx = newTensor(x.shape, g.dtype);
+    const dx = outputTensor(x.shape, g.dtype);
     backendFor(g.dtype).softmaxBackwardRows(
       out.data as FloatArray,
       g.data as FloatArray,
@@ -47,11 +47,11 @@ function softmaxLast(x: Tensor): Tensor {
 
 function logSoftmaxLast(x: Tensor): Tensor {
   const [rows, cols] = rowsCols(x);
-  const out = newTensor(x.shape, x.dtype);
+  const out = outputTensor(x.shape, x.dtype);
   backendFor(x.dtype).logSoftmaxRows(x.data as FloatArray, out.data as FloatArray, rows, cols);
   return record('logSoftmax', [x], out, (g) => {
     // dx = g - softmax(x) * sum(g) per row
-    const dx = newTensor(x.shape, g.dtype);
+    const dx = outputTensor(x.shape, g.dtype);
     const gd = g.data;
     const od = out.data;
     for (let r = 0; r < rows; r++) {

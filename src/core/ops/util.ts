@@ -1,4 +1,5 @@
-import { allocate, isFloat, type DType } from '../dtype.js';
+import { isFloat, type DType } from '../dtype.js';
+import { acquire } from '../memory/pool.js';
 import { DTypeError } from '../errors.js';
 import type { Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -23,10 +24,18 @@ export function assertSameDtype(op: string, a: Tensor, b: Tensor): DType {
   return a.dtype;
 }
 
+/** A zero-filled op output (its storage may be a reused pool buffer: see core/memory/pool.ts). */
 export function newTensor(shape: Shape, dtype: DType): Tensor {
   let size = 1;
   for (const d of shape) size *= d;
-  return new Tensor(allocate(dtype, size), shape);
+  return new Tensor(acquire(dtype, size, true), shape);
+}
+
+/** An op output whose every element the op writes itself: skips newTensor's zero fill. */
+export function outputTensor(shape: Shape, dtype: DType): Tensor {
+  let size = 1;
+  for (const d of shape) size *= d;
+  return new Tensor(acquire(dtype, size, false), shape);
 }
 
 export function scalarLike(value: number, like: Tensor): Tensor {

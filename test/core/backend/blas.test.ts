@@ -141,12 +141,24 @@ describe.skipIf(!blasAvailable())(
       expect(actual).toEqual(expected);
     });
 
-    it('delegates every other kernel to js', () => {
+    it('runs every other kernel on its rows backend (js by default)', () => {
       const backend = createBlasBackend();
       expect(backend.name).toBe('blas');
-      expect(backend.softmaxRows).toBe(jsBackend.softmaxRows);
-      expect(backend.layerNormBackwardRows).toBe(jsBackend.layerNormBackwardRows);
-      expect(backend.adamStep).toBe(jsBackend.adamStep);
+      const x = new Float32Array([1, 2, 3, 4, 5, 6]);
+      const [viaBlas, viaJs] = [new Float32Array(6), new Float32Array(6)];
+      backend.softmaxRows(x, viaBlas, 2, 3);
+      jsBackend.softmaxRows(x, viaJs, 2, 3);
+      expect(viaBlas).toEqual(viaJs);
+      const calls: string[] = [];
+      const rows = { ...jsBackend, dispose: () => calls.push('dispose') };
+      for (const name of ['softmaxRows', 'layerNormBackwardRows', 'gelu', 'adamStep'] as const) {
+        rows[name] = () => void calls.push(name);
+      }
+      const composed = createBlasBackend({ rows });
+      composed.softmaxRows(x, viaBlas, 2, 3);
+      composed.gelu(x, viaBlas, 'tanh');
+      composed.dispose();
+      expect(calls).toEqual(['softmaxRows', 'gelu', 'dispose']);
     });
 
     it('sets and reports threads', () => {

@@ -11,6 +11,12 @@ export interface BlasOptions {
    * own (OPENBLAS_NUM_THREADS, else the core count).
    */
   threads?: number;
+  /**
+   * The backend whose other kernels (softmax, LayerNorm, GELU, Adam) this one uses: BLAS covers
+   * only gemm. useBackend passes a one-thread wasm backend (4-10x faster than js on these, see
+   * wasm/backend.ts); default js. Disposing the blas backend disposes it.
+   */
+  rows?: Backend & { dispose?: () => void };
 }
 
 /** Whether the OpenBLAS addon is built and loads (libopenblas-dev, then `npm run build:blas`). */
@@ -26,9 +32,9 @@ export function blasConfig(): string | null {
 
 /**
  * The system-BLAS backend. BLAS only accelerates gemm, and only for float32 (float64 runs on the
- * js reference, as gradient checks expect); every other kernel is the js backend's.
+ * js reference, as gradient checks expect); every other kernel is `options.rows`'s.
  */
-export function createBlasBackend(options: BlasOptions = {}): Backend {
+export function createBlasBackend(options: BlasOptions = {}): Backend & { dispose(): void } {
   const load = loadAddon();
   if (!('addon' in load)) {
     throw new BackendError(
@@ -48,8 +54,17 @@ export function createBlasBackend(options: BlasOptions = {}): Backend {
     addon.setThreads(threads);
   }
 
+  const rows = options.rows ?? jsBackend;
   return {
-    ...jsBackend,
+    softmaxRows: rows.softmaxRows.bind(rows),
+    softmaxBackwardRows: rows.softmaxBackwardRows.bind(rows),
+    logSoftmaxRows: rows.logSoftmaxRows.bind(rows),
+    layerNormRows: rows.layerNormRows.bind(rows),
+    layerNormBackwardRows: rows.layerNormBackwardRows.bind(rows),
+    gelu: rows.gelu.bind(rows),
+    geluBackward: rows.geluBackward.bind(rows),
+    adamStep: rows.adamStep.bind(rows),
+    dispose: () => options.rows?.dispose?.(),
     name: 'blas',
     get threads() {
       return threads ?? addon.getThreads();

@@ -1,0 +1,141 @@
+import { allocate, type DType, type TypedArray } from '../dtype.js';
+import { OsmosisError, ValueError } from '../errors.js';
+
+/**
+ * Reuse of tensor storage between training steps. A step of a fixed model allocates the same
+ * sizes every time, and a fresh multi-megabyte typed array costs far more than its data: the
+ * kernel that first writes it takes a page fault per 4 KiB, and the collector later frees it. A
+ * released buffer goes on a free list for its exact (dtype, length): shapes repeat exactly from
+ * step to step, so rounding lengths up to classes would only waste memory and force views.
+ *
+ * Only ops' outputs are pooled (newTensor), and only the engine decides when one is dead: at the
+ * end of a memoryScope (scope.ts), or in backward once a gradient has been consumed. Each
+ * pooled buffer carries a generation that changes whenever it changes hands; a Tensor remembers
+ * the generation it was made with, so reading a released tensor throws instead of seeing another
+ * tensor's values.
+ */
+
+/** Arrays shorter than this are left to V8's young generation, which allocates them cheaply. */
+export const MIN_POOLED_ELEMENTS = 1024;
+
+export interface Storage {
+  readonly array: TypedArray;
+  /** Bumped on every acquire and release. */
+  gen: number;
+  free: boolean;
+  /** The pool's acquisition count when this buffer was last handed out (see acquisitions()). */
+  serial: number;
+}
+
+export interface PoolStats {
+  /** Buffers the pool had to allocate (no free buffer of that dtype and length). */
+  freshAllocations: number;
+  freshBytes: number;
+  /** Buffers handed out again from a free list. */
+  reused: number;
+  released: number;
+  /** Bytes waiting on free lists now. */
+  freeBytes: number;
+}
+
+/** Thrown when a tensor whose storage went back to the pool is read. */
+export class ReleasedTensorError extends OsmosisError {}
+
+const storages = new WeakMap<ArrayBufferLike, Storage>();
+const freeLists = new Map<DType, Map<number, Storage[]>>();
+const stats: PoolStats = {
+  freshAllocations: 0,
+  freshBytes: 0,
+  reused: 0,
+  released: 0,
+  freeBytes: 0,
+};
+/** Free buffers beyond this are dropped (left to the collector) rather than kept. */
+let maxFreeBytes = 2 ** 31;
+/** Called with each acquired storage (scope.ts records them for release). */
+let onAcquire: ((s: Storage) => void) | null = null;
+let acquireCount = 0;
+
+export function setAcquireHook(hook: ((s: Storage) => void) | null): void {
+  onAcquire = hook;
+}
+
+/** How many buffers the pool has handed out so far: storages with a larger serial are newer. */
+export function acquisitions(): number {
+  return acquireCount;
+}
+
+/** A storage of `size` elements from the free lists or fresh; zero-filled when `zero`. */
+export function acquire(dtype: DType, size: number, zero: boolean): TypedArray {
+  if (size < MIN_POOLED_ELEMENTS) return allocate(dtype, size);
+  const list = freeLists.get(dtype)?.get(size);
+  let s = list?.pop();
+  if (s) {
+    stats.reused++;
+    stats.freeBytes -= s.array.byteLength;
+    if (zero) s.array.fill(0);
+  } else {
+    const array = allocate(dtype, size);
+    s = { array, gen: 0, free: false, serial: 0 };
+    storages.set(array.buffer, s);
+    stats.freshAllocations++;
+    stats.freshBytes += array.byteLength;
+  }
+  s.free = false;
+  s.gen++;
+  s.serial = ++acquireCount;
+  onAcquire?.(s);
+  return s.array;
+}
+
+/** The pool's record of the buffer under `data`, or null for storage it did not allocate. */
+export function storageOf(data: TypedArray): Storage | null {
+  // Arrays of <= 64 bytes at offset 0 may live on V8's heap, where reading .buffer would move
+  // them off it; no pooled buffer is that small, only a tiny view of one's first elements.
+  if (data.byteLength <= 64 && data.byteOffset === 0) return null;
+  return storages.get(data.buffer) ?? null;
+}
+
+/** Puts a storage back on its free list; every tensor made on it is invalid from now on. */
+export function release(s: Storage): void {
+  if (s.free) throw new ValueError('memory pool: a buffer was released twice');
+  s.free = true;
+  s.gen++;
+  stats.released++;
+  const bytes = s.array.byteLength;
+  if (stats.freeBytes + bytes > maxFreeBytes) return;
+  const dtype = dtypeKey(s.array);
+  let bySize = freeLists.get(dtype);
+  if (!bySize) freeLists.set(dtype, (bySize = new Map()));
+  let list = bySize.get(s.array.length);
+  if (!list) bySize.set(s.array.length, (list = []));
+  list.push(s);
+  stats.freeBytes += bytes;
+}
+
+function dtypeKey(a: TypedArray): DType {
+  return a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : 'int32';
+}
+
+/** A snapshot of the pool's counters (cumulative since start or the last resetPoolStats). */
+export function poolStats(): PoolStats {
+  return { ...stats };
+}
+
+export function resetPoolStats(): void {
+  stats.freshAllocations = 0;
+  stats.freshBytes = 0;
+  stats.reused = 0;
+  stats.released = 0;
+}
+
+/**
+ * Drops every free buffer (the collector reclaims them) and sets the most bytes the free lists
+ * may hold from now on (default 2 GiB).
+ */
+export function trimPool(maxBytes = maxFreeBytes): void {
+  if (!(maxBytes >= 0)) throw new ValueError(`trimPool: maxBytes must be >= 0, got ${maxBytes}`);
+  freeLists.clear();
+  stats.freeBytes = 0;
+  maxFreeBytes = maxBytes;
+}
