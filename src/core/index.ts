@@ -18,6 +18,7 @@ export {
 export { Generator, type GeneratorState } from './rng.js';
 export * from './ops/index.js';
 export * from './backend/index.js';
+export { initDefaultBackend, useBackend, type UseBackendOptions } from './backend/select.js';
 export * from './memory/index.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './testing/gradcheck.js';
 export * from './safetensors/index.js';
