@@ -2,6 +2,7 @@ import { OsmosisError } from '../core/errors.js';
 import { benchCommand } from './bench.js';
 import { demoCommand } from './demo.js';
 import { inspectCommand } from './inspect.js';
+import { lmCommand } from './lm.js';
 import { processIO, type Command, type CommandIO } from './io.js';
 import { reportCommand } from './report.js';
 import { rlCommand } from './rl.js';
@@ -28,6 +29,11 @@ const commands: Command[] = [
     name: 'report',
     summary: 'render a run folder as Markdown and HTML with plots',
     run: reportCommand,
+  },
+  {
+    name: 'lm',
+    summary: 'run a language-model transfer experiment (experiments/lm-*.yaml)',
+    run: lmCommand,
   },
   { name: 'runs', summary: 'list, show and compare runs from the run index', run: runsCommand },
   {
