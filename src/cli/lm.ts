@@ -9,7 +9,7 @@ import {
 } from '../experiments/lm/index.js';
 import { processIO, type CommandIO } from './io.js';
 
-const USAGE = `Usage: osmosis lm <experiment.yaml> [--seeds N] [--out DIR] [--quiet]
+const USAGE = `Usage: osmosis lm <experiment.yaml> [--seeds N] [--out DIR] [--pretrained RUN] [--quiet]
        osmosis lm --resume runs/<id>
 
 Runs a language-model transfer experiment (experiments/lm-*.yaml; docs/lm-transfer.md): trains
@@ -22,6 +22,8 @@ Options:
   --seeds N     use seeds 0..N-1 instead of the config's seeds
   --out DIR     folder for run folders (default: runs)
   --resume DIR  continue a run: its tokenizer, pretrained model and finished jobs are kept
+  --pretrained RUN  start from the tokenizer and pretrained model of an earlier run folder
+                whose data, tokenizer, model and pretrain settings are the same (no pretraining)
   --quiet       no progress output
 `;
 
@@ -33,6 +35,7 @@ export async function lmCommand(args: string[], io: CommandIO): Promise<number> 
       seeds: { type: 'string' },
       out: { type: 'string' },
       resume: { type: 'string' },
+      pretrained: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -58,12 +61,14 @@ export async function lmCommand(args: string[], io: CommandIO): Promise<number> 
     ...(values.out !== undefined ? { out: values.out } : {}),
     ...(seeds !== undefined ? { seeds } : {}),
     ...(values.quiet ? {} : { log: io.stderr }),
+    ...(values.pretrained !== undefined ? { pretrainedFrom: values.pretrained } : {}),
   };
   let outcome;
   if (values.resume !== undefined) {
     if (!existsSync(values.resume))
       throw new ConfigError(`--resume: no run folder ${values.resume}`);
-    if (seeds !== undefined) throw new ConfigError('--seeds cannot be combined with --resume');
+    if (seeds !== undefined || values.pretrained !== undefined)
+      throw new ConfigError('--seeds and --pretrained cannot be combined with --resume');
     outcome = await resumeLmExperiment(values.resume, options);
   } else {
     outcome = await runLmExperiment(positionals[0]!, options);

@@ -46,6 +46,11 @@ export interface LmRunOptions {
   seeds?: number;
   /** Progress lines (default: nowhere). */
   log?: (s: string) => void;
+  /**
+   * A run folder whose tokenizer and pretrained model to start from instead of pretraining
+   * again; its data, tokenizer, model and pretrain settings must be this config's.
+   */
+  pretrainedFrom?: string;
 }
 
 export interface LmRunOutcome {
@@ -88,7 +93,43 @@ export async function runLmExperiment(
   const dir = join(root, id);
   fs.mkdirSync(dir);
   await writeFileAtomic(join(dir, CONFIG_FILE), YAML.stringify(exp, { lineWidth: 0 }));
+  if (options.pretrainedFrom !== undefined) {
+    copyPretrained(resolve(options.pretrainedFrom), dir, exp);
+    options.log?.(`reusing the tokenizer and pretrained model of ${options.pretrainedFrom}\n`);
+  }
   return execute(dir, id, exp, options.log ?? (() => undefined));
+}
+
+/** Copy another run's tokenizer and pretrained model, after checking they were made alike. */
+function copyPretrained(from: string, dir: string, exp: LmExperiment): void {
+  const file = join(from, CONFIG_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`--pretrained: cannot read ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const other = validateLmExperiment(parseExperimentYaml(text, file), { file, baseDir: from });
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  const differ: string[] = (['data', 'tokenizer', 'model', 'pretrain'] as const).filter(
+    (k) => !same(exp[k], other[k]),
+  );
+  if (positionsOf(exp) !== positionsOf(other)) differ.push('positions');
+  if (exp.target.task !== other.target.task) differ.push('target.task');
+  if (differ.length > 0) {
+    throw new ConfigError(
+      `--pretrained ${from}: its ${differ.join(', ')} settings differ from this config's, so its model is not this config's pretrained model`,
+    );
+  }
+  for (const sub of ['tokenizer', 'pretrained']) {
+    if (!fs.existsSync(join(from, sub)))
+      throw new ConfigError(
+        `--pretrained ${from}: no ${sub}/ folder (did its pretraining finish?)`,
+      );
+    fs.cpSync(join(from, sub), join(dir, sub), { recursive: true });
+  }
 }
 
 /** Continue a run folder: its tokenizer, pretrained model and finished jobs are kept. */

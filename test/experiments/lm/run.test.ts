@@ -86,6 +86,30 @@ describe('osmosis lm: a tiny run', () => {
     expect(again.ran).toBe(0);
     expect(again.skipped).toBe(14);
     expect(again.summary).toEqual(summary);
+
+    // Another config with the same pretraining starts from this run's model: no pretraining.
+    const only = `  - { name: full, kind: full }\n  - { name: prompt, kind: peft, sizes: [40], peft: { peft_type: PROMPT_TUNING, num_virtual_tokens: 2 } }`;
+    writeFileSync(join(dir, 'reuse.yaml'), tinyConfig('causal-lm', only));
+    const reuseLog: string[] = [];
+    const reused = await runLmExperiment(join(dir, 'reuse.yaml'), {
+      out: join(dir, 'runs'),
+      pretrainedFrom: run,
+      log: (s) => reuseLog.push(s),
+    });
+    expect(reuseLog.some((l) => l.startsWith('pretraining:'))).toBe(false);
+    expect(readFileSync(join(reused.runDir, 'pretrained/model.safetensors'))).toEqual(
+      readFileSync(join(run, 'pretrained/model.safetensors')),
+    );
+    const fullAgain = reused.summary.rows.find((r) => r.name === 'full' && r.trainSize === 20)!;
+    expect(fullAgain.final).toEqual(full.final);
+    // ... but not one whose pretraining differs.
+    writeFileSync(
+      join(dir, 'other.yaml'),
+      tinyConfig('causal-lm', only).replace('pretrain: { steps: 3', 'pretrain: { steps: 4'),
+    );
+    await expect(
+      runLmExperiment(join(dir, 'other.yaml'), { out: join(dir, 'runs'), pretrainedFrom: run }),
+    ).rejects.toThrow(/its pretrain settings differ/);
   });
 
   it('classification: scratch, full, head and an adapter, scored by accuracy and macro-F1', async () => {
