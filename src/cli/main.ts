@@ -2,6 +2,7 @@ import { OsmosisError } from '../core/errors.js';
 import { benchCommand } from './bench.js';
 import { demoCommand } from './demo.js';
 import { inspectCommand } from './inspect.js';
+import { lmCommand } from './lm.js';
 import { processIO, type Command, type CommandIO } from './io.js';
 import { reportCommand } from './report.js';
 import { resultsCommand } from './results.js';
@@ -34,6 +35,11 @@ const commands: Command[] = [
     name: 'results',
     summary: 'docs/results.md from the bundled experiments (--run-missing runs them first)',
     run: resultsCommand,
+  },
+  {
+    name: 'lm',
+    summary: 'run a language-model transfer experiment (experiments/lm/lm-*.yaml)',
+    run: lmCommand,
   },
   { name: 'runs', summary: 'list, show and compare runs from the run index', run: runsCommand },
   {

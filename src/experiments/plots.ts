@@ -157,7 +157,7 @@ function chartSpec(
 /** Learning curves: the mean over seeds of each series with its confidence band. */
 export function learningCurvesSvg(
   series: readonly BandSeries[],
-  options: { title: string; level?: number },
+  options: { title: string; level?: number; xTitle?: string; yTitle?: string },
 ): Promise<string> {
   const rows: Row[] = series.flatMap((s) =>
     s.band.steps.map((x, i) => ({
@@ -173,8 +173,8 @@ export function learningCurvesSvg(
   return render(
     chartSpec(rows, {
       title: `${options.title} (mean over seeds, ${level}% CI band)`,
-      xTitle: 'environment steps',
-      yTitle: 'episodic return',
+      xTitle: options.xTitle ?? 'environment steps',
+      yTitle: options.yTitle ?? 'episodic return',
       legend: 'method',
       bands: true,
     }),

@@ -147,7 +147,12 @@ export interface ResolvedExperiment {
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-function findForbiddenKeys(value: unknown, path: ConfigPath, out: ConfigIssue[], depth = 0): void {
+export function findForbiddenKeys(
+  value: unknown,
+  path: ConfigPath,
+  out: ConfigIssue[],
+  depth = 0,
+): void {
   if (depth > 64) {
     out.push({ path, message: 'nested deeper than 64 levels' });
     return;
@@ -190,7 +195,7 @@ function describeValue(v: unknown): string {
 
 type ZodIssue = z.ZodError['issues'][number];
 
-function toConfigIssues(issues: readonly ZodIssue[], prefix: ConfigPath): ConfigIssue[] {
+export function toConfigIssues(issues: readonly ZodIssue[], prefix: ConfigPath): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...(issue.path as ConfigPath)];

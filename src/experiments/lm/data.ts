@@ -1,0 +1,139 @@
+/**
+ * The texts of an LM transfer experiment: a source set (pretraining, unlabelled) and a target set
+ * (optionally labelled), then the split every method and seed shares. Items carry an `id` so that
+ * a held-out target item's parallel source text (the English of a Spanish evaluation verse) is
+ * kept out of pretraining: the evaluation never measures memorised content.
+ */
+import { readFile } from 'node:fs/promises';
+import { Generator } from '../../core/rng.js';
+import { DatasetError } from '../../data/errors.js';
+import { prepareCorpus, readPrepared } from '../../data/index.js';
+import { loadDebianSections } from './debian.js';
+import type { LmExperiment } from './schema.js';
+
+export interface TextItem {
+  text: string;
+  id?: string;
+  /** Class name (classification targets). */
+  label?: string;
+}
+
+export interface LmCorpus {
+  source: TextItem[];
+  target: TextItem[];
+  /** What the data is and where it came from, for the report. */
+  description: string;
+}
+
+/** Load the configured corpus (preparing and caching it the first time). */
+export async function loadLmCorpus(
+  data: LmExperiment['data'],
+  log: (s: string) => void = () => undefined,
+): Promise<LmCorpus> {
+  if (data.corpus === 'kjv-rv1909') {
+    const p = await prepareCorpus('kjv-rv1909', {
+      cacheDir: data.cacheDir,
+      onProgress: (q) => log(`preparing kjv-rv1909: ${q.stage} ${q.done}/${q.total}\n`),
+    });
+    const pairs = await readPrepared<{ id: string; en: string; es: string }>(p);
+    return {
+      source: pairs.map((r) => ({ id: r.id, text: r.en })),
+      target: pairs.map((r) => ({ id: r.id, text: r.es })),
+      description: `${p.records} verse pairs, KJV (English, source) and Reina-Valera 1909 (Spanish, target); ${p.licence}`,
+    };
+  }
+  if (data.corpus === 'debian-sections') return loadDebianSections(data.cacheDir, log);
+  return readJsonlCorpus(data.file!);
+}
+
+/** A user's corpus: JSON lines `{"domain": "source"|"target", "text": ..., "label"?, "id"?}`. */
+export async function readJsonlCorpus(file: string): Promise<LmCorpus> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new DatasetError(`cannot read corpus ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const out: LmCorpus = { source: [], target: [], description: `JSONL corpus ${file}` };
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    const where = `${file}:${i + 1}`;
+    let r: unknown;
+    try {
+      r = JSON.parse(line);
+    } catch (err) {
+      throw new DatasetError(`${where}: not JSON: ${(err as Error).message}`, { cause: err });
+    }
+    const o = r as Record<string, unknown>;
+    if (r === null || typeof r !== 'object' || Array.isArray(r))
+      throw new DatasetError(`${where}: expected an object`);
+    if (o.domain !== 'source' && o.domain !== 'target')
+      throw new DatasetError(
+        `${where}: field 'domain' must be "source" or "target", got ${JSON.stringify(o.domain)}`,
+      );
+    if (typeof o.text !== 'string' || o.text === '')
+      throw new DatasetError(`${where}: field 'text' must be a non-empty string`);
+    for (const k of ['label', 'id'] as const) {
+      if (o[k] !== undefined && typeof o[k] !== 'string')
+        throw new DatasetError(
+          `${where}: field '${k}' must be a string, got ${JSON.stringify(o[k])}`,
+        );
+    }
+    const item: TextItem = { text: o.text };
+    if (typeof o.id === 'string') item.id = o.id;
+    if (typeof o.label === 'string') item.label = o.label;
+    out[o.domain].push(item);
+  });
+  return out;
+}
+
+export interface LmSplit {
+  /** Pretraining texts (parallel texts of held-out target items removed). */
+  source: TextItem[];
+  /** Held-out target items: the same for every method, seed and size. */
+  evalSet: TextItem[];
+  /** The rest of the target, from which each seed draws its training budget. */
+  pool: TextItem[];
+  /** Sorted class names (classification), empty otherwise. */
+  labels: string[];
+}
+
+export function splitCorpus(corpus: LmCorpus, exp: LmExperiment): LmSplit {
+  const { trainSizes, evalSize } = exp.target;
+  const items = corpus.target;
+  const need = evalSize + Math.max(...trainSizes);
+  if (items.length < need) {
+    throw new DatasetError(
+      `target set has ${items.length} items; evalSize ${evalSize} + the largest trainSize ${Math.max(...trainSizes)} need ${need}`,
+    );
+  }
+  const labelled = items.filter((t) => t.label !== undefined).length;
+  if (exp.target.task === 'classification' && labelled !== items.length) {
+    throw new DatasetError(
+      `target.task 'classification' needs a label on every target item; ${items.length - labelled} of ${items.length} have none`,
+    );
+  }
+  const order = new Generator(exp.data.splitSeed).permutation(items.length);
+  const shuffled = Array.from(order, (i) => items[i]!);
+  const evalSet = shuffled.slice(0, evalSize);
+  const pool = shuffled.slice(evalSize);
+  const heldOut = new Set(evalSet.flatMap((t) => (t.id === undefined ? [] : [t.id])));
+  let source = corpus.source.filter((t) => t.id === undefined || !heldOut.has(t.id));
+  if (exp.pretrain.maxTexts !== undefined) source = source.slice(0, exp.pretrain.maxTexts);
+  if (source.length === 0) throw new DatasetError('the source (pretraining) set is empty');
+  const labels =
+    exp.target.task === 'classification' ? [...new Set(items.map((t) => t.label!))].sort() : [];
+  if (exp.target.task === 'classification' && labels.length < 2) {
+    throw new DatasetError(`classification needs at least 2 classes, got ${labels.length}`);
+  }
+  return { source, evalSet, pool, labels };
+}
+
+/** Seed `seed`'s training budget of `size` items: a prefix of its own permutation of the pool,
+ * so a seed's smaller budgets are subsets of its larger ones (the data-size curve is nested). */
+export function trainSubset(pool: readonly TextItem[], seed: number, size: number): TextItem[] {
+  const order = new Generator(1_000_003 + seed).permutation(pool.length);
+  return Array.from(order.subarray(0, size), (i) => pool[i]!);
+}

@@ -1,0 +1,255 @@
+/**
+ * The results of an LM transfer run: per (train size, method), the held-out metrics at the end of
+ * the budget and before any target training (step 0), as means over seeds with Student-t
+ * intervals (src/metrics), the trainable-parameter counts, and whether frozen weights stayed
+ * bitwise unchanged. Plots reuse the experiment runner's banded line charts. A pure function of
+ * the config and the finished jobs, so a resumed run summarises like an uninterrupted one.
+ */
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../../core/io/atomic.js';
+import { confidenceInterval, curveBand, type Estimate } from '../../metrics/index.js';
+import { taskMetrics } from './jobs.js';
+import { runsAt, type LmExperiment } from './schema.js';
+
+export const lmJobResultSchema = z
+  .object({
+    format: z.literal('osmosis-lm-job'),
+    version: z.literal(1),
+    method: z.string(),
+    kind: z.string(),
+    seed: z.number().int(),
+    trainSize: z.number().int(),
+    trainExamples: z.number().int(),
+    params: z.object({ trainable: z.number().int(), total: z.number().int() }).strict(),
+    frozenParameters: z.number().int(),
+    /** Frozen parameters whose bits changed during training (must be empty). */
+    frozenChanged: z.array(z.string()),
+    curve: z
+      .array(z.object({ step: z.number().int(), metrics: z.record(z.string(), z.number()) }))
+      .min(1),
+    seconds: z.number(),
+  })
+  .strict();
+
+export type LmJobResult = z.infer<typeof lmJobResultSchema>;
+
+export interface LmMethodSummary {
+  name: string;
+  kind: string;
+  trainSize: number;
+  seeds: number[];
+  params: { trainable: number; total: number; percent: number };
+  /** After the last step. */
+  final: Record<string, Estimate>;
+  /** Before target training (the jumpstart). */
+  initial: Record<string, Estimate>;
+  /** True when every frozen weight kept its bits in every seed; null when nothing was frozen. */
+  frozenUnchanged: boolean | null;
+}
+
+export interface LmSummary {
+  format: 'osmosis-lm-summary';
+  version: 1;
+  id: string;
+  name: string;
+  task: LmExperiment['target']['task'];
+  data: string;
+  headline: string;
+  lowerIsBetter: boolean;
+  rows: LmMethodSummary[];
+  missing: string[];
+}
+
+export function computeLmSummary(
+  id: string,
+  exp: LmExperiment,
+  data: string,
+  results: readonly LmJobResult[],
+): LmSummary {
+  const keys = taskMetrics(exp.target.task);
+  const ci = { method: 't' as const, level: exp.ciLevel };
+  const rows: LmMethodSummary[] = [];
+  const missing: string[] = [];
+  for (const size of exp.target.trainSizes) {
+    for (const m of exp.methods.filter((x) => runsAt(x, size))) {
+      const rs = results
+        .filter((r) => r.trainSize === size && r.method === m.name)
+        .sort((a, b) => a.seed - b.seed);
+      for (const s of exp.seeds) {
+        if (!rs.some((r) => r.seed === s)) missing.push(`n=${size} ${m.name} seed ${s}`);
+      }
+      if (rs.length === 0) continue;
+      const est = (at: (r: LmJobResult) => Record<string, number>): Record<string, Estimate> =>
+        Object.fromEntries(
+          keys.map((k) => [
+            k,
+            confidenceInterval(
+              rs.map((r) => at(r)[k]!),
+              ci,
+            ),
+          ]),
+        );
+      const { trainable, total } = rs[0]!.params;
+      rows.push({
+        name: m.name,
+        kind: m.kind,
+        trainSize: size,
+        seeds: rs.map((r) => r.seed),
+        params: { trainable, total, percent: (100 * trainable) / total },
+        final: est((r) => r.curve.at(-1)!.metrics),
+        initial: est((r) => r.curve[0]!.metrics),
+        frozenUnchanged: rs.every((r) => r.frozenParameters === 0)
+          ? null
+          : rs.every((r) => r.frozenChanged.length === 0),
+      });
+    }
+  }
+  return {
+    format: 'osmosis-lm-summary',
+    version: 1,
+    id,
+    name: exp.name,
+    task: exp.target.task,
+    data,
+    headline: keys[0]!,
+    lowerIsBetter: exp.target.task === 'causal-lm',
+    rows,
+    missing,
+  };
+}
+
+const fmt = (x: number, digits: number): string => x.toFixed(digits);
+
+export function formatLmEstimate(e: Estimate, digits = 2): string {
+  if (e.lower === null || e.upper === null) return fmt(e.mean, digits);
+  return `${fmt(e.mean, digits)} [${fmt(e.lower, digits)}, ${fmt(e.upper, digits)}]`;
+}
+
+function count(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : String(n);
+}
+
+/** Markdown tables: one per train size, methods as rows. */
+export function lmSummaryMarkdown(s: LmSummary): string {
+  const keys = s.task === 'causal-lm' ? ['perplexity'] : ['accuracy', 'macro_f1'];
+  const digits = s.task === 'causal-lm' ? 1 : 3;
+  const level = Math.round((s.rows[0]?.final[keys[0]!]?.level ?? 0.95) * 100);
+  const out: string[] = [`Data: ${s.data}.`, ''];
+  const sizes = [...new Set(s.rows.map((r) => r.trainSize))];
+  for (const size of sizes) {
+    out.push(`**${size} target training examples** (mean [${level}% CI] over seeds)`, '');
+    const head = [
+      'method',
+      'kind',
+      'trainable params',
+      ...keys.map((k) => `${k} at end`),
+      `${keys[0]} at step 0`,
+      'frozen base unchanged',
+    ];
+    out.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
+    for (const r of s.rows.filter((x) => x.trainSize === size)) {
+      out.push(
+        `| ${[
+          r.name,
+          r.kind,
+          `${count(r.params.trainable)} (${r.params.percent.toFixed(r.params.percent < 1 ? 2 : 1)}%)`,
+          ...keys.map((k) => formatLmEstimate(r.final[k]!, digits)),
+          formatLmEstimate(r.initial[keys[0]!]!, digits),
+          r.frozenUnchanged === null ? '—' : r.frozenUnchanged ? 'yes (bitwise)' : '**NO**',
+        ].join(' | ')} |`,
+      );
+    }
+    out.push('');
+  }
+  if (s.missing.length > 0) out.push(`Missing jobs: ${s.missing.join('; ')}.`, '');
+  return out.join('\n');
+}
+
+function fileSafe(x: string): string {
+  return x.replace(/[^A-Za-z0-9_.-]+/g, '_');
+}
+
+/** summary.json, summary.md and the plots of a run folder. */
+export async function finalizeLmRun(
+  dir: string,
+  id: string,
+  exp: LmExperiment,
+  data: string,
+  results: readonly LmJobResult[],
+): Promise<{ summary: LmSummary; plots: string[] }> {
+  const summary = computeLmSummary(id, exp, data, results);
+  await writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFileAtomic(join(dir, 'summary.md'), `# ${exp.name}\n\n${lmSummaryMarkdown(summary)}`);
+  const { learningCurvesSvg } = await import('../plots.js');
+  const plotsDir = join(dir, 'plots');
+  fs.mkdirSync(plotsDir, { recursive: true });
+  const plots: string[] = [];
+  const key = summary.headline;
+  const ci = { method: 't' as const, level: exp.ciLevel };
+  // Perplexity before training is of the order of the vocabulary: it would flatten the rest.
+  const from = exp.target.task === 'causal-lm' ? 1 : 0;
+  for (const size of exp.target.trainSizes) {
+    const bands = exp.methods.flatMap((m) => {
+      const rs = results.filter((r) => r.trainSize === size && r.method === m.name);
+      if (rs.length === 0) return [];
+      const curves = rs.map((r) => ({
+        steps: r.curve.slice(from).map((p) => p.step),
+        values: r.curve.slice(from).map((p) => p.metrics[key]!),
+      }));
+      return [
+        {
+          name: m.name,
+          band: curveBand(curves, curves[0]!.steps, ci),
+          dashed: m.kind === 'scratch',
+        },
+      ];
+    });
+    if (bands.length === 0 || bands[0]!.band.steps.length < 2) continue;
+    const name = `${fileSafe(key)}-vs-steps-n${size}.svg`;
+    const svg = await learningCurvesSvg(bands, {
+      title: `${exp.name}: held-out ${key}, ${size} target examples`,
+      level: exp.ciLevel,
+      xTitle: 'target training steps',
+      yTitle: `held-out ${key}`,
+    });
+    await writeFileAtomic(join(plotsDir, name), svg);
+    plots.push(`plots/${name}`);
+  }
+  if (exp.target.trainSizes.length > 1) {
+    const sizes = [...exp.target.trainSizes].sort((a, b) => a - b);
+    const bands = exp.methods.flatMap((m) => {
+      const rows = sizes.map((n) =>
+        summary.rows.find((r) => r.trainSize === n && r.name === m.name),
+      );
+      if (rows.some((r) => r === undefined)) return [];
+      const est = rows.map((r) => r!.final[key]!);
+      return [
+        {
+          name: m.name,
+          band: {
+            steps: sizes,
+            mean: est.map((e) => e.mean),
+            lower: est.map((e) => e.lower),
+            upper: est.map((e) => e.upper),
+            n: Math.min(...est.map((e) => e.n)),
+          },
+          dashed: m.kind === 'scratch',
+        },
+      ];
+    });
+    if (bands.length > 0) {
+      const name = `${fileSafe(key)}-vs-size.svg`;
+      const svg = await learningCurvesSvg(bands, {
+        title: `${exp.name}: held-out ${key} after ${exp.target.steps} steps`,
+        level: exp.ciLevel,
+        xTitle: 'target training examples',
+        yTitle: `held-out ${key}`,
+      });
+      await writeFileAtomic(join(plotsDir, name), svg);
+      plots.push(`plots/${name}`);
+    }
+  }
+  return { summary, plots };
+}

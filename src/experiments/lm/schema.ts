@@ -1,0 +1,238 @@
+/**
+ * The config of a language-model transfer experiment (`osmosis lm <file.yaml>`): a small causal
+ * LM pretrained on a source text set, then transferred to a target (held-out perplexity of a
+ * causal LM in another language, or a labelled classification task) by several methods under a
+ * fixed data and step budget. Validated strictly, every problem reported with its path, with the
+ * experiment runner's YAML parsing and error type (../schema.ts), and `peft` blocks checked
+ * against the PEFT method's own schema.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../../core/errors.js';
+import { peftMethodForType } from '../../peft/index.js';
+import {
+  ExperimentConfigError,
+  findForbiddenKeys,
+  parseExperimentYaml,
+  toConfigIssues,
+  type ConfigIssue,
+} from '../schema.js';
+
+const int = z.number().int();
+const slug = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'expected letters, digits, "_", "." or "-"');
+const lr = z.number().positive().finite();
+
+/** The corpora a run can draw from (data.ts builds each); 'jsonl' is a user's file. */
+export const LM_CORPORA = ['kjv-rv1909', 'debian-sections', 'jsonl'] as const;
+
+const dataSchema = z
+  .object({
+    corpus: z.enum(LM_CORPORA),
+    /** The JSONL file of corpus 'jsonl' (relative to the config file). */
+    file: z.string().min(1).optional(),
+    /** Where prepared corpora are cached (relative to the working directory; runs/ is ignored by git). */
+    cacheDir: z.string().min(1).default('runs/cache'),
+    /** Seeds the split into held-out target evaluation data and the target training pool. */
+    splitSeed: int.nonnegative().default(0),
+  })
+  .strict();
+
+const tokenizerSchema = z
+  .object({
+    /** Byte-level BPE vocabulary (256 bytes + specials + merges). */
+    vocabSize: int.min(300).max(65_536).default(2048),
+    /** Texts the tokenizer is trained on, half source and half target training pool. */
+    maxTexts: int.positive().default(20_000),
+  })
+  .strict();
+
+const modelSchema = z
+  .object({
+    family: z.literal('gpt2').default('gpt2'),
+    dModel: int.positive().default(128),
+    layers: int.positive().default(2),
+    heads: int.positive().default(4),
+    /** Tokens per LM block, and the positions the model has. */
+    blockSize: int.min(8).default(64),
+    dropout: z.number().min(0).lt(1).default(0),
+  })
+  .strict();
+
+const phase = {
+  steps: int.positive(),
+  batchSize: int.positive().default(16),
+  warmupSteps: int.nonnegative().default(0),
+};
+
+const pretrainSchema = z
+  .object({
+    ...phase,
+    lr: lr.default(1e-3),
+    /** Seed of the one pretrained model every seed of the transfer starts from. */
+    seed: int.nonnegative().default(0),
+    /** Cap on the source texts used (default: all). */
+    maxTexts: int.positive().optional(),
+  })
+  .strict();
+
+const targetSchema = z
+  .object({
+    ...phase,
+    task: z.enum(['causal-lm', 'classification']),
+    /** Learning rate of every method that does not set its own. */
+    lr: lr.default(1e-3),
+    /** Target training examples per run; more than one value gives a data-size curve. */
+    trainSizes: z.array(int.positive()).min(1),
+    /** Held-out target examples, the same for every method, seed and size. */
+    evalSize: int.positive(),
+    /** Evaluate every this many steps (and at the end). */
+    evalEvery: int.positive(),
+    /** Classification: texts are cut to this many tokens. */
+    maxLength: int.min(2).default(64),
+  })
+  .strict();
+
+const methodBase = {
+  name: slug,
+  lr: lr.optional(),
+  /** The target.trainSizes this method runs at (default: all of them). */
+  sizes: z.array(int.positive()).min(1).optional(),
+};
+export const lmMethodSchema = z.discriminatedUnion('kind', [
+  /** The same model freshly initialised: the no-transfer baseline. */
+  z.object({ ...methodBase, kind: z.literal('scratch') }).strict(),
+  /** Every weight of the pretrained model trained. */
+  z.object({ ...methodBase, kind: z.literal('full') }).strict(),
+  /** Classification only: frozen pretrained body, a new linear head (a linear probe). */
+  z.object({ ...methodBase, kind: z.literal('head') }).strict(),
+  /** Frozen pretrained body plus a PEFT method (src/peft), its config in PEFT's field names. */
+  z
+    .object({
+      ...methodBase,
+      kind: z.literal('peft'),
+      peft: z.record(z.string(), z.unknown()),
+    })
+    .strict(),
+]);
+
+const topSchema = z
+  .object({
+    name: slug,
+    description: z.string().optional(),
+    /** A count n (seeds 0..n-1) or the list of seeds. */
+    seeds: z.union([int.min(1).max(1000), z.array(int.nonnegative()).min(1)]),
+    data: dataSchema,
+    tokenizer: tokenizerSchema.prefault({}),
+    model: modelSchema.prefault({}),
+    pretrain: pretrainSchema,
+    target: targetSchema,
+    methods: z.array(lmMethodSchema).min(1),
+    /** Coverage of the confidence intervals over seeds (Student t). */
+    ciLevel: z.number().gt(0).lt(1).default(0.95),
+  })
+  .strict();
+
+export type LmMethod = z.infer<typeof lmMethodSchema>;
+
+/** Whether a method runs at a train size. */
+export function runsAt(method: LmMethod, size: number): boolean {
+  return method.sizes === undefined || method.sizes.includes(size);
+}
+export type LmExperiment = Omit<z.infer<typeof topSchema>, 'seeds'> & { seeds: number[] };
+
+/** Validate a parsed config; returns it with defaults filled in and paths resolved. */
+export function validateLmExperiment(
+  raw: unknown,
+  options: { file?: string; baseDir?: string } = {},
+): LmExperiment {
+  const file = options.file ?? '<config>';
+  const issues: ConfigIssue[] = [];
+  findForbiddenKeys(raw, [], issues);
+  if (issues.length > 0) throw new ExperimentConfigError(file, issues);
+  const parsed = topSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    throw new ExperimentConfigError(file, toConfigIssues(parsed.error.issues, []));
+  }
+  const c = parsed.data;
+  const seeds =
+    typeof c.seeds === 'number' ? Array.from({ length: c.seeds }, (_, i) => i) : c.seeds;
+  if (new Set(seeds).size !== seeds.length) {
+    issues.push({ path: ['seeds'], message: `seeds repeat: ${seeds.join(', ')}` });
+  }
+  if (c.model.dModel % c.model.heads !== 0) {
+    issues.push({
+      path: ['model', 'heads'],
+      message: `dModel ${c.model.dModel} is not divisible by heads ${c.model.heads}`,
+    });
+  }
+  if (new Set(c.target.trainSizes).size !== c.target.trainSizes.length) {
+    issues.push({ path: ['target', 'trainSizes'], message: 'sizes repeat' });
+  }
+  if (c.data.corpus === 'jsonl' && c.data.file === undefined) {
+    issues.push({ path: ['data', 'file'], message: "missing (corpus 'jsonl' reads a file)" });
+  }
+  if (c.data.corpus !== 'jsonl' && c.data.file !== undefined) {
+    issues.push({ path: ['data', 'file'], message: `only corpus 'jsonl' reads a file` });
+  }
+  const names = new Map<string, number>();
+  c.methods.forEach((m, i) => {
+    const j = names.get(m.name);
+    if (j !== undefined) {
+      issues.push({
+        path: ['methods', i, 'name'],
+        message: `duplicate method name "${m.name}" (also methods[${j}])`,
+      });
+    }
+    names.set(m.name, i);
+    if (m.kind === 'head' && c.target.task !== 'classification') {
+      issues.push({
+        path: ['methods', i, 'kind'],
+        message: "'head' trains a new classification head: it needs target.task 'classification'",
+      });
+    }
+    if (m.kind === 'peft') issues.push(...peftIssues(m.peft, ['methods', i, 'peft']));
+    for (const size of m.sizes ?? []) {
+      if (!c.target.trainSizes.includes(size)) {
+        issues.push({
+          path: ['methods', i, 'sizes'],
+          message: `${size} is not one of target.trainSizes (${c.target.trainSizes.join(', ')})`,
+        });
+      }
+    }
+  });
+  if (issues.length > 0) throw new ExperimentConfigError(file, issues);
+  const dataFile =
+    c.data.file === undefined ? {} : { file: resolve(options.baseDir ?? '.', c.data.file) };
+  return { ...c, seeds, data: { ...c.data, ...dataFile } };
+}
+
+/** A PEFT block checked against its method's schema, unknown keys refused. */
+function peftIssues(peft: Record<string, unknown>, at: (string | number)[]): ConfigIssue[] {
+  let method;
+  try {
+    method = peftMethodForType(peft.peft_type);
+  } catch (err) {
+    return [{ path: [...at, 'peft_type'], message: (err as Error).message }];
+  }
+  const r = method.configSchema.strict().safeParse(peft, { reportInput: true });
+  return r.success ? [] : toConfigIssues(r.error.issues, at);
+}
+
+/** Read, parse and validate an LM experiment file. */
+export async function loadLmExperiment(file: string): Promise<LmExperiment> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read LM experiment config ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return validateLmExperiment(parseExperimentYaml(text, file), {
+    file,
+    baseDir: dirname(resolve(file)),
+  });
+}
