@@ -148,12 +148,16 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       const node = t.gradFn;
       if (node) {
         const inputGrads = node.backward(g);
+        // Gradients for inputs that need none are recycled only after every input is handled: a
+        // backward may hand the same buffer (often g itself) to several inputs, e.g. add(frozen,
+        // trainable) returns [g, g].
+        const unused: Tensor[] = [];
         for (let j = 0; j < node.inputs.length; j++) {
           const input = node.inputs[j];
           const ig = inputGrads[j];
           if (!ig) continue;
           if (!input.requiresGrad) {
-            pool.recycle(ig);
+            unused.push(ig);
             continue;
           }
           if (!sameShape(ig.shape, input.shape)) {
@@ -171,6 +175,7 @@ export function backward(root: Tensor, gradient?: Tensor): void {
             pool.recycle(ig);
           }
         }
+        for (const u of unused) pool.recycle(u);
       }
       pool.recycle(g);
     }
@@ -193,6 +198,7 @@ class GradBuffers {
 
   /** The pooled storage under t when this pass allocated it, else null. */
   private own(t: Tensor): Storage | null {
+    if (t.released) return null;
     const s = storageOf(t.data);
     return s !== null && s.serial > this.since && !s.free ? s : null;
   }
