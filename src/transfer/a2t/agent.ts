@@ -23,7 +23,7 @@ import type { Agent } from '../../rl/algos/types.js';
 import type { Space } from '../../rl/spaces/index.js';
 import { mappingSchema, type MappingInput } from '../mapping.js';
 import type { A2TPolicy } from './attention.js';
-import { envSpacesOf } from './ppo-loop.js';
+import { envSpacesOf } from './source-policy.js';
 
 export const A2T_ALGO = 'a2t';
 

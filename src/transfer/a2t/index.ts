@@ -6,7 +6,6 @@
 export * from './config.js';
 export * from './source-policy.js';
 export * from './sources.js';
-export * from './ppo-loop.js';
 export * from './attention.js';
 export * from './agent.js';
 export * from './trainer.js';
