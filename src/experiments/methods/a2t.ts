@@ -22,6 +22,7 @@ import {
 } from '../../transfer/a2t/config.js';
 import type { PpoConfig } from '../../rl/algos/ppo/config.js';
 import { registerMethod, type MethodContext, type MethodResult } from '../methods.js';
+import { jobSources, learnerConfig, savedResult } from './transfer-job.js';
 
 const distillKeys = Object.keys(distillFieldsShape);
 const attentionKeys = Object.keys(attentionFieldsShape);
@@ -93,38 +94,21 @@ function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknow
 
 async function runAttention(
   ctx: MethodContext,
-  config: z.infer<typeof a2tSchema> & {
-    name: string;
-    totalSteps: number;
-    hyperparams: Record<string, unknown>;
-  },
+  config: z.infer<typeof a2tSchema>,
   fields: z.infer<z.ZodObject<typeof attentionFieldsShape>>,
 ): Promise<MethodResult> {
-  const { loadRlRegistries } = await import('../rl-registries.js');
-  await loadRlRegistries();
-  const { getAlgorithm } = await import('../../rl/algos/registry.js');
-  const { resolveHyperparams } = await import('../../rl/algos/common/training.js');
-  const { experimentSources, obtainSources, trainA2T } =
-    await import('../../transfer/a2t/index.js');
-  const { experiment, seed, outDir } = ctx;
+  const { experimentSources, trainA2T } = await import('../../transfer/a2t/index.js');
+  const { experiment, seed } = ctx;
   const uses =
     config.sources ??
     experimentSources(experiment).map((s) => sourceUseSchema.parse({ source: s.name }));
-  const obtained = await obtainSources(uses, {
-    experiment,
-    method: config.name,
-    seed,
-    sourceSeed: config.sourceSeed,
-    outDir,
-    onEvent: ctx.onEvent,
-  });
-  const cfg = resolveHyperparams(getAlgorithm('ppo'), experiment.env.id, config.hyperparams);
-  const result = trainA2T({
+  const obtained = await jobSources(ctx, uses, config.sourceSeed);
+  const result = await trainA2T({
     envId: experiment.env.id,
     envOptions: experiment.env.options,
     seed,
-    totalSteps: config.totalSteps,
-    cfg: cfg as PpoConfig,
+    totalSteps: ctx.config.totalSteps,
+    cfg: await learnerConfig<PpoConfig>(ctx, 'ppo'),
     sources: uses.map((u, i) => ({
       name: u.name ?? obtained[i].name,
       agent: obtained[i].agent,
@@ -139,21 +123,14 @@ async function runAttention(
     onProgress: ctx.onProgress,
     onAttention: (globalStep, weights) => ctx.onEvent({ type: 'attention', globalStep, weights }),
   });
-  await result.agent.save(outDir);
-  return {
-    episodes: result.episodes,
-    checkpointDir: outDir,
-    extra: {
-      timeSeries: [
-        {
-          name: 'attention',
-          yLabel: 'mean attention weight',
-          steps: result.attention.steps,
-          series: result.attention.series,
-        },
-      ],
+  return savedResult(ctx, result, [
+    {
+      name: 'attention',
+      yLabel: 'mean attention weight',
+      steps: result.attention.steps,
+      series: result.attention.series,
     },
-  };
+  ]);
 }
 
 registerMethod({
