@@ -29,7 +29,7 @@ import { clippedPolicyLoss } from '../../rl/algos/ppo/losses.js';
 import { runPpo } from '../../rl/algos/ppo.js';
 import type { Agent, EpisodeRecord, TrainProgress } from '../../rl/algos/types.js';
 import type { MappingInput } from '../mapping.js';
-import { A2TAgent, type A2TSourceRecord } from './agent.js';
+import { A2TAgent, sourceRecords } from './agent.js';
 import { A2TPolicy } from './attention.js';
 import {
   checkLoopConfig,
@@ -175,20 +175,13 @@ export async function trainA2T(o: A2TTrainOptions): Promise<A2TTrainResult> {
       },
     },
   );
-  const records: A2TSourceRecord[] = o.sources.map((s) => ({
-    name: s.name,
-    dir: s.dir ?? null,
-    stateMap: s.stateMap ?? { kind: 'identity' },
-    actionMap: s.actionMap ?? { kind: 'identity' },
-    temperature: s.temperature ?? 1,
-  }));
   const agent = new A2TAgent(
     o.envId,
     o.envOptions,
     o.cfg,
     mixture(),
     run.critic,
-    records,
+    sourceRecords(o.sources),
     {
       attentionHidden: [...(o.attentionHidden ?? [64])],
       baseLossCoef: baseCoef,
