@@ -9,8 +9,10 @@
  *                          2016) on states the source policy visited. Same as kind 'distill'.
  *
  * The variant has no default on purpose: the name alone does not say which method is meant.
- * The target learner is PPO (`algo: ppo`, hyperparams checked by its schema); sources come from
- * the experiment's `source` entries (pretrained once per run and seed, or loaded).
+ * The target learner is PPO (`algo: ppo`: policy transfer) or, for the attention reading, DQN
+ * (`algo: dqn`: value transfer, Q_T = sum_i w_i(s) Q_i over DQN sources); hyperparams are checked
+ * by the learner's schema. Sources come from the experiment's `source` entries (pretrained once
+ * per run and seed, or loaded).
  */
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.js';
@@ -20,6 +22,7 @@ import {
   sourceSeedSchema,
   sourceUseSchema,
 } from '../../transfer/a2t/config.js';
+import type { DQNHyperparams } from '../../rl/algos/dqn.js';
 import type { PpoConfig } from '../../rl/algos/ppo/config.js';
 import { registerMethod, type MethodContext, type MethodResult } from '../methods.js';
 import { jobSources, learnerConfig, savedResult } from './transfer-job.js';
@@ -39,7 +42,8 @@ const optional = <T extends Record<string, z.ZodType>>(
 
 export const a2tSchema = z
   .object({
-    algo: z.literal('ppo').default('ppo'),
+    /** The target's learner: ppo (policy transfer), or dqn (value transfer; attention only). */
+    algo: z.enum(['ppo', 'dqn']).default('ppo'),
     variant: z.enum(['attention', 'distillation']),
     /** Sources to transfer from (default: every experiment source, identity maps). */
     sources: z.array(sourceUseSchema).min(1).optional(),
@@ -63,6 +67,11 @@ export async function runA2T(ctx: MethodContext): Promise<MethodResult> {
     );
   }
   if (config.variant === 'distillation') {
+    if (config.algo !== 'ppo') {
+      throw new ConfigError(
+        `methods '${config.name}': variant distillation trains a PPO student; algo '${config.algo}' is for variant attention`,
+      );
+    }
     const { runDistillation } = await import('./distill.js');
     const fields = z.object(distillFieldsShape).parse(pick(config, distillKeys));
     const uses = config.sources ?? [{ temperature: fields.temperature }];
@@ -97,18 +106,17 @@ async function runAttention(
   config: z.infer<typeof a2tSchema>,
   fields: z.infer<z.ZodObject<typeof attentionFieldsShape>>,
 ): Promise<MethodResult> {
-  const { experimentSources, trainA2T } = await import('../../transfer/a2t/index.js');
+  const { experimentSources, trainA2T, trainA2TDqn } = await import('../../transfer/a2t/index.js');
   const { experiment, seed } = ctx;
   const uses =
     config.sources ??
     experimentSources(experiment).map((s) => sourceUseSchema.parse({ source: s.name }));
   const obtained = await jobSources(ctx, uses, config.sourceSeed);
-  const result = await trainA2T({
+  const common = {
     envId: experiment.env.id,
     envOptions: experiment.env.options,
     seed,
     totalSteps: ctx.config.totalSteps,
-    cfg: await learnerConfig<PpoConfig>(ctx, 'ppo'),
     sources: uses.map((u, i) => ({
       name: u.name ?? obtained[i].name,
       agent: obtained[i].agent,
@@ -121,8 +129,13 @@ async function runAttention(
     baseLossCoef: fields.baseLossCoef,
     onEpisode: ctx.onEpisode,
     onProgress: ctx.onProgress,
-    onAttention: (globalStep, weights) => ctx.onEvent({ type: 'attention', globalStep, weights }),
-  });
+    onAttention: (globalStep: number, weights: Record<string, number>) =>
+      ctx.onEvent({ type: 'attention', globalStep, weights }),
+  };
+  const result =
+    config.algo === 'dqn'
+      ? await trainA2TDqn({ ...common, hp: await learnerConfig<DQNHyperparams>(ctx, 'dqn') })
+      : await trainA2T({ ...common, cfg: await learnerConfig<PpoConfig>(ctx, 'ppo') });
   return savedResult(ctx, result, [
     {
       name: 'attention',
