@@ -26,7 +26,7 @@ import {
 import type { MLP, Module } from '../../nn/index.js';
 import { Adam, assertFiniteLoss, clipGradNorm } from '../../optim/index.js';
 import { Discrete, type Space } from '../spaces/index.js';
-import { ReplayBuffer, type ReplayBatch } from './buffers/replay.js';
+import { ReplayBuffer } from './buffers/replay.js';
 import {
   checkTrainOptions,
   EpisodeTracker,
@@ -42,6 +42,7 @@ import {
   saveAgentCheckpoint,
   type SeedableAgent,
 } from './common/index.js';
+import type { DqnHooks, QNetwork } from './dqn/hooks.js';
 import { registerAlgorithm } from './registry.js';
 import type { AlgorithmRegistration, EpisodeRecord, TrainOptions, TrainResult } from './types.js';
 
@@ -74,6 +75,7 @@ export const dqnSchema = z
   .strict();
 
 export type DQNHyperparams = z.infer<typeof dqnSchema>;
+export type * from './dqn/hooks.js';
 
 /** rl-zoo's hyperparams/dqn.yml (their budget for CartPole-v1 is 5e4 steps). */
 const tunedDefaults: Record<string, Partial<DQNHyperparams>> = {
@@ -164,38 +166,6 @@ function updateTarget(online: Module, target: Module, tau: number): void {
     if (tau === 1) d.set(s);
     else for (let i = 0; i < d.length; i++) d[i] = tau * s[i] + (1 - tau) * d[i];
   }
-}
-
-/** A Q-network: observations [B, D] -> Q-values [B, actions]. */
-export interface QNetwork extends Module {
-  forward(obs: Tensor): Tensor;
-}
-
-/**
- * The openings runDQN leaves for methods that train a DQN with something added (A2T's value
- * transfer: an attention mixture of frozen source Q-networks and a base as the Q-network, and the
- * base's own TD loss as an extra term). Without hooks runDQN is trainDQN's loop unchanged.
- */
-export interface DqnHooks {
-  /**
-   * Build the online Q-network and its target network instead of two MLPs. They must have the
-   * same parameter names (the target is updated name by name). `rng` continues the run's seed
-   * after the loop's own streams (init, act, sample).
-   */
-  setup?: (ctx: {
-    observationSpace: Space<unknown>;
-    actionSpace: Discrete;
-    hp: DQNHyperparams;
-    initRng: Generator;
-    rng: Generator;
-  }) => { online: QNetwork; target: QNetwork };
-  /**
-   * A term added to each gradient step's TD loss, called after the online network's forward
-   * pass on `batch.observations` and the target network's on `batch.nextObservations`.
-   */
-  extraLoss?: (batch: ReplayBatch) => { loss: Tensor; stats?: Record<string, number> } | null;
-  /** After each training phase (gradientSteps steps), with the extra stats averaged over it. */
-  afterTrain?: (u: { globalStep: number; stats: Record<string, number> }) => void;
 }
 
 /** What a DQN run leaves: the trained Q-network and the episodes. */

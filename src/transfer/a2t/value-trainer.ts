@@ -90,8 +90,9 @@ export async function trainA2TDqn(o: A2TDqnTrainOptions): Promise<A2TDqnTrainRes
       extraLoss: (batch) => {
         const { online, target } = nets!;
         const B = batch.observations.shape[0];
-        const qBase = online.lastBaseValues(batch.observations);
-        if (!qBase) throw new ConfigError('a2t (dqn): the online network was not run on the batch');
+        // runDQN has just run the online network on this batch: reuse the base's values.
+        const qBase =
+          online.lastBaseValues(batch.observations) ?? online.base.forward(batch.observations);
         const y = noGrad(() => {
           const next = (
             target.lastBaseValues(batch.nextObservations) ??
