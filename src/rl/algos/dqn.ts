@@ -26,7 +26,7 @@ import {
 import type { MLP, Module } from '../../nn/index.js';
 import { Adam, assertFiniteLoss, clipGradNorm } from '../../optim/index.js';
 import { Discrete, type Space } from '../spaces/index.js';
-import { ReplayBuffer } from './buffers/replay.js';
+import { ReplayBuffer, type ReplayBatch } from './buffers/replay.js';
 import {
   checkTrainOptions,
   EpisodeTracker,
@@ -157,6 +157,35 @@ function argmax(v: ArrayLike<number>): number {
   return best;
 }
 
+/**
+ * The TD targets y_b = r_b + gamma * Q'(s'_b, a*) * (1 - terminated_b) into `out`, from the
+ * target network's next-state values `qNext` [B, A]; a* maximises `greedy` (the online network's
+ * values: double DQN) or, when it is null, `qNext` itself.
+ */
+export function tdTargets(
+  out: Float32Array,
+  qNext: ArrayLike<number>,
+  greedy: ArrayLike<number> | null,
+  batch: Pick<ReplayBatch, 'rewards' | 'terminations'>,
+  gamma: number,
+): void {
+  const B = out.length;
+  const A = qNext.length / B;
+  for (let b = 0; b < B; b++) {
+    let v: number;
+    if (greedy) {
+      let best = 0;
+      for (let a = 1; a < A; a++) if (greedy[b * A + a] > greedy[b * A + best]) best = a;
+      v = qNext[b * A + best];
+    } else {
+      v = qNext[b * A];
+      for (let a = 1; a < A; a++) v = Math.max(v, qNext[b * A + a]);
+    }
+    const notDone = 1 - batch.terminations.data[b];
+    out[b] = batch.rewards.data[b] + gamma * v * notDone;
+  }
+}
+
 /** target <- tau * online + (1 - tau) * target, in place (tau = 1 copies). */
 function updateTarget(online: Module, target: Module, tau: number): void {
   const src = online.stateDict({ share: true });
@@ -272,18 +301,8 @@ export async function runDQN(options: TrainOptions, hooks: DqnHooks = {}): Promi
     const y = tdTarget.data as Float32Array;
     noGrad(() => {
       const qNext = targetNetwork.forward(batch.nextObservations).data;
-      const A = actionSpace.n;
       const greedy = hp.doubleDqn ? qNetwork.forward(batch.nextObservations).data : null;
-      for (let b = 0; b < B; b++) {
-        let v: number;
-        if (greedy) v = qNext[b * A + argmax(greedy.subarray(b * A, (b + 1) * A))];
-        else {
-          v = qNext[b * A];
-          for (let a = 1; a < A; a++) v = Math.max(v, qNext[b * A + a]);
-        }
-        const notDone = 1 - batch.terminations.data[b];
-        y[b] = batch.rewards.data[b] + hp.gamma * v * notDone;
-      }
+      tdTargets(y, qNext, greedy, batch, hp.gamma);
     });
     actionIndex.data.set(batch.actions.data);
     const q = qNetwork.forward(batch.observations);

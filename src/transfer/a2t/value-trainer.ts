@@ -22,7 +22,7 @@ import {
   reshape,
   Tensor,
 } from '../../core/index.js';
-import { runDQN, type DQNHyperparams } from '../../rl/algos/dqn.js';
+import { runDQN, tdTargets, type DQNHyperparams } from '../../rl/algos/dqn.js';
 import type { EpisodeRecord, TrainProgress } from '../../rl/algos/types.js';
 import { sourceRecords } from './agent.js';
 import type { A2TSourceInput } from './trainer.js';
@@ -93,27 +93,14 @@ export async function trainA2TDqn(o: A2TDqnTrainOptions): Promise<A2TDqnTrainRes
         // runDQN has just run the online network on this batch: reuse the base's values.
         const qBase =
           online.lastBaseValues(batch.observations) ?? online.base.forward(batch.observations);
-        const y = noGrad(() => {
+        const y = new Tensor(new Float32Array(B), [B]);
+        noGrad(() => {
           const next = (
             target.lastBaseValues(batch.nextObservations) ??
             target.base.forward(batch.nextObservations)
           ).data;
           const greedy = hp.doubleDqn ? online.base.forward(batch.nextObservations).data : null;
-          const A = online.actions;
-          const out = new Float32Array(B);
-          for (let b = 0; b < B; b++) {
-            let v: number;
-            if (greedy) {
-              let best = 0;
-              for (let a = 1; a < A; a++) if (greedy[b * A + a] > greedy[b * A + best]) best = a;
-              v = next[b * A + best];
-            } else {
-              v = next[b * A];
-              for (let a = 1; a < A; a++) v = Math.max(v, next[b * A + a]);
-            }
-            out[b] = batch.rewards.data[b] + hp.gamma * v * (1 - batch.terminations.data[b]);
-          }
-          return new Tensor(out, [B]);
+          tdTargets(y.data as Float32Array, next, greedy, batch, hp.gamma);
         });
         const taken = reshape(gather(qBase, 1, reshape(batch.actions, [B, 1])), [B]);
         const loss = hp.loss === 'huber' ? huberLoss(taken, y) : mseLoss(taken, y);
