@@ -9,8 +9,10 @@
  *                          2016) on states the source policy visited. Same as kind 'distill'.
  *
  * The variant has no default on purpose: the name alone does not say which method is meant.
- * The target learner is PPO (`algo: ppo`, hyperparams checked by its schema); sources come from
- * the experiment's `source` entries (pretrained once per run and seed, or loaded).
+ * The target learner is PPO (`algo: ppo`: policy transfer) or, for the attention reading, DQN
+ * (`algo: dqn`: value transfer, Q_T = sum_i w_i(s) Q_i over DQN sources); hyperparams are checked
+ * by the learner's schema. Sources come from the experiment's `source` entries (pretrained once
+ * per run and seed, or loaded).
  */
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.js';
@@ -20,8 +22,10 @@ import {
   sourceSeedSchema,
   sourceUseSchema,
 } from '../../transfer/a2t/config.js';
+import type { DQNHyperparams } from '../../rl/algos/dqn.js';
 import type { PpoConfig } from '../../rl/algos/ppo/config.js';
 import { registerMethod, type MethodContext, type MethodResult } from '../methods.js';
+import { jobSources, learnerConfig, savedResult } from './transfer-job.js';
 
 const distillKeys = Object.keys(distillFieldsShape);
 const attentionKeys = Object.keys(attentionFieldsShape);
@@ -38,7 +42,8 @@ const optional = <T extends Record<string, z.ZodType>>(
 
 export const a2tSchema = z
   .object({
-    algo: z.literal('ppo').default('ppo'),
+    /** The target's learner: ppo (policy transfer), or dqn (value transfer; attention only). */
+    algo: z.enum(['ppo', 'dqn']).default('ppo'),
     variant: z.enum(['attention', 'distillation']),
     /** Sources to transfer from (default: every experiment source, identity maps). */
     sources: z.array(sourceUseSchema).min(1).optional(),
@@ -62,6 +67,11 @@ export async function runA2T(ctx: MethodContext): Promise<MethodResult> {
     );
   }
   if (config.variant === 'distillation') {
+    if (config.algo !== 'ppo') {
+      throw new ConfigError(
+        `methods '${config.name}': variant distillation trains a PPO student; algo '${config.algo}' is for variant attention`,
+      );
+    }
     const { runDistillation } = await import('./distill.js');
     const fields = z.object(distillFieldsShape).parse(pick(config, distillKeys));
     const uses = config.sources ?? [{ temperature: fields.temperature }];
@@ -93,38 +103,20 @@ function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknow
 
 async function runAttention(
   ctx: MethodContext,
-  config: z.infer<typeof a2tSchema> & {
-    name: string;
-    totalSteps: number;
-    hyperparams: Record<string, unknown>;
-  },
+  config: z.infer<typeof a2tSchema>,
   fields: z.infer<z.ZodObject<typeof attentionFieldsShape>>,
 ): Promise<MethodResult> {
-  const { loadRlRegistries } = await import('../rl-registries.js');
-  await loadRlRegistries();
-  const { getAlgorithm } = await import('../../rl/algos/registry.js');
-  const { resolveHyperparams } = await import('../../rl/algos/common/training.js');
-  const { experimentSources, obtainSources, trainA2T } =
-    await import('../../transfer/a2t/index.js');
-  const { experiment, seed, outDir } = ctx;
+  const { experimentSources, trainA2T, trainA2TDqn } = await import('../../transfer/a2t/index.js');
+  const { experiment, seed } = ctx;
   const uses =
     config.sources ??
     experimentSources(experiment).map((s) => sourceUseSchema.parse({ source: s.name }));
-  const obtained = await obtainSources(uses, {
-    experiment,
-    method: config.name,
-    seed,
-    sourceSeed: config.sourceSeed,
-    outDir,
-    onEvent: ctx.onEvent,
-  });
-  const cfg = resolveHyperparams(getAlgorithm('ppo'), experiment.env.id, config.hyperparams);
-  const result = trainA2T({
+  const obtained = await jobSources(ctx, uses, config.sourceSeed);
+  const common = {
     envId: experiment.env.id,
     envOptions: experiment.env.options,
     seed,
-    totalSteps: config.totalSteps,
-    cfg: cfg as PpoConfig,
+    totalSteps: ctx.config.totalSteps,
     sources: uses.map((u, i) => ({
       name: u.name ?? obtained[i].name,
       agent: obtained[i].agent,
@@ -137,23 +129,21 @@ async function runAttention(
     baseLossCoef: fields.baseLossCoef,
     onEpisode: ctx.onEpisode,
     onProgress: ctx.onProgress,
-    onAttention: (globalStep, weights) => ctx.onEvent({ type: 'attention', globalStep, weights }),
-  });
-  await result.agent.save(outDir);
-  return {
-    episodes: result.episodes,
-    checkpointDir: outDir,
-    extra: {
-      timeSeries: [
-        {
-          name: 'attention',
-          yLabel: 'mean attention weight',
-          steps: result.attention.steps,
-          series: result.attention.series,
-        },
-      ],
-    },
+    onAttention: (globalStep: number, weights: Record<string, number>) =>
+      ctx.onEvent({ type: 'attention', globalStep, weights }),
   };
+  const result =
+    config.algo === 'dqn'
+      ? await trainA2TDqn({ ...common, hp: await learnerConfig<DQNHyperparams>(ctx, 'dqn') })
+      : await trainA2T({ ...common, cfg: await learnerConfig<PpoConfig>(ctx, 'ppo') });
+  return savedResult(ctx, result, [
+    {
+      name: 'attention',
+      yLabel: 'mean attention weight',
+      steps: result.attention.steps,
+      series: result.attention.series,
+    },
+  ]);
 }
 
 registerMethod({

@@ -13,6 +13,7 @@ import {
 } from '../../transfer/a2t/config.js';
 import type { PpoConfig } from '../../rl/algos/ppo/config.js';
 import { registerMethod, type MethodContext, type MethodResult } from '../methods.js';
+import { jobSources, learnerConfig, savedResult } from './transfer-job.js';
 
 export const distillSchema = z
   .object({
@@ -39,28 +40,15 @@ export async function runDistillation(
   ctx: MethodContext,
   o: DistillRunOptions,
 ): Promise<MethodResult> {
-  const { loadRlRegistries } = await import('../rl-registries.js');
-  await loadRlRegistries();
-  const { getAlgorithm } = await import('../../rl/algos/registry.js');
-  const { resolveHyperparams } = await import('../../rl/algos/common/training.js');
-  const { obtainSources } = await import('../../transfer/a2t/sources.js');
   const { trainDistillation } = await import('../../transfer/distill/trainer.js');
-  const { config, experiment, seed, outDir } = ctx;
-  const [teacher] = await obtainSources([{ source: o.source }], {
-    experiment,
-    method: config.name,
-    seed,
-    sourceSeed: o.sourceSeed,
-    outDir,
-    onEvent: ctx.onEvent,
-  });
-  const cfg = resolveHyperparams(getAlgorithm('ppo'), experiment.env.id, config.hyperparams);
-  const result = trainDistillation({
+  const { experiment, seed } = ctx;
+  const [teacher] = await jobSources(ctx, [{ source: o.source }], o.sourceSeed);
+  const result = await trainDistillation({
     envId: experiment.env.id,
     envOptions: experiment.env.options,
     seed,
-    totalSteps: config.totalSteps,
-    cfg: cfg as PpoConfig,
+    totalSteps: ctx.config.totalSteps,
+    cfg: await learnerConfig<PpoConfig>(ctx, 'ppo'),
     teacher: teacher.agent,
     teacherName: o.name ?? teacher.name,
     teacherEnv: teacher.env,
@@ -83,29 +71,21 @@ export async function runDistillation(
         loss: Number.isFinite(loss) ? loss : null,
       }),
   });
-  await result.agent.save(outDir);
   const u = result.updates;
-  return {
-    episodes: result.episodes,
-    checkpointDir: outDir,
-    extra: {
-      bufferSteps: result.bufferSteps,
-      timeSeries: [
-        {
-          name: 'distillation-weight',
-          yLabel: 'w(t)',
-          steps: u.steps,
-          series: { weight: u.weight },
-        },
-        {
-          name: 'distillation-loss',
-          yLabel: `${o.loss} loss`,
-          steps: u.steps,
-          series: { loss: u.loss.map((v) => (Number.isFinite(v) ? v : NaN)) },
-        },
-      ],
-    },
-  };
+  return savedResult(
+    ctx,
+    result,
+    [
+      { name: 'distillation-weight', yLabel: 'w(t)', steps: u.steps, series: { weight: u.weight } },
+      {
+        name: 'distillation-loss',
+        yLabel: `${o.loss} loss`,
+        steps: u.steps,
+        series: { loss: u.loss.map((v) => (Number.isFinite(v) ? v : NaN)) },
+      },
+    ],
+    { bufferSteps: result.bufferSteps },
+  );
 }
 
 registerMethod({

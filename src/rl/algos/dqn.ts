@@ -23,10 +23,10 @@ import {
   reshape,
   Tensor,
 } from '../../core/index.js';
-import type { MLP } from '../../nn/index.js';
+import type { MLP, Module } from '../../nn/index.js';
 import { Adam, assertFiniteLoss, clipGradNorm } from '../../optim/index.js';
 import { Discrete, type Space } from '../spaces/index.js';
-import { ReplayBuffer } from './buffers/replay.js';
+import { ReplayBuffer, type ReplayBatch } from './buffers/replay.js';
 import {
   checkTrainOptions,
   EpisodeTracker,
@@ -42,8 +42,9 @@ import {
   saveAgentCheckpoint,
   type SeedableAgent,
 } from './common/index.js';
+import type { DqnHooks, QNetwork } from './dqn/hooks.js';
 import { registerAlgorithm } from './registry.js';
-import type { AlgorithmRegistration, TrainOptions, TrainResult } from './types.js';
+import type { AlgorithmRegistration, EpisodeRecord, TrainOptions, TrainResult } from './types.js';
 
 export const dqnSchema = z
   .object({
@@ -74,6 +75,7 @@ export const dqnSchema = z
   .strict();
 
 export type DQNHyperparams = z.infer<typeof dqnSchema>;
+export type * from './dqn/hooks.js';
 
 /** rl-zoo's hyperparams/dqn.yml (their budget for CartPole-v1 is 5e4 steps). */
 const tunedDefaults: Record<string, Partial<DQNHyperparams>> = {
@@ -155,8 +157,37 @@ function argmax(v: ArrayLike<number>): number {
   return best;
 }
 
+/**
+ * The TD targets y_b = r_b + gamma * Q'(s'_b, a*) * (1 - terminated_b) into `out`, from the
+ * target network's next-state values `qNext` [B, A]; a* maximises `greedy` (the online network's
+ * values: double DQN) or, when it is null, `qNext` itself.
+ */
+export function tdTargets(
+  out: Float32Array,
+  qNext: ArrayLike<number>,
+  greedy: ArrayLike<number> | null,
+  batch: Pick<ReplayBatch, 'rewards' | 'terminations'>,
+  gamma: number,
+): void {
+  const B = out.length;
+  const A = qNext.length / B;
+  for (let b = 0; b < B; b++) {
+    let v: number;
+    if (greedy) {
+      let best = 0;
+      for (let a = 1; a < A; a++) if (greedy[b * A + a] > greedy[b * A + best]) best = a;
+      v = qNext[b * A + best];
+    } else {
+      v = qNext[b * A];
+      for (let a = 1; a < A; a++) v = Math.max(v, qNext[b * A + a]);
+    }
+    const notDone = 1 - batch.terminations.data[b];
+    out[b] = batch.rewards.data[b] + gamma * v * notDone;
+  }
+}
+
 /** target <- tau * online + (1 - tau) * target, in place (tau = 1 copies). */
-function updateTarget(online: MLP, target: MLP, tau: number): void {
+function updateTarget(online: Module, target: Module, tau: number): void {
   const src = online.stateDict({ share: true });
   for (const [name, t] of target.stateDict({ share: true })) {
     const s = src.get(name)!.data;
@@ -166,14 +197,45 @@ function updateTarget(online: MLP, target: MLP, tau: number): void {
   }
 }
 
+/** What a DQN run leaves: the trained Q-network and the episodes. */
+export interface DqnRun {
+  online: QNetwork;
+  observationSpace: Space<unknown>;
+  actionSpace: Discrete;
+  hp: DQNHyperparams;
+  episodes: EpisodeRecord[];
+}
+
 export async function trainDQN(options: TrainOptions): Promise<TrainResult & { agent: DQNAgent }> {
   const started = performance.now();
+  const run = await runDQN(options);
+  const agent = new DQNAgent(
+    // Without a setup hook the online network is the MLP runDQN built.
+    run.online as MLP,
+    options.envId,
+    options.envOptions ?? {},
+    run.observationSpace,
+    run.actionSpace,
+    run.hp,
+    options.seed,
+  );
+  if (options.outDir) await agent.save(options.outDir);
+  return {
+    agent,
+    episodes: run.episodes,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** The DQN loop itself; `hooks` let a transfer method add to it. */
+export async function runDQN(options: TrainOptions, hooks: DqnHooks = {}): Promise<DqnRun> {
   checkTrainOptions('dqn', options);
   const hp = resolveHyperparams(dqnRegistration, options.envId, options.hyperparams);
   const envOptions = options.envOptions ?? {};
   const env = makeTrainingEnv(options.envId, envOptions);
   const actionSpace = env.actionSpace;
   if (!(actionSpace instanceof Discrete)) {
+    env.close();
     throw new ConfigError(
       `dqn: '${options.envId}' has a ${actionSpace.constructor.name} action space; DQN needs Discrete`,
     );
@@ -187,24 +249,35 @@ export async function trainDQN(options: TrainOptions): Promise<TrainResult & { a
   const actRng = root.spawn();
   const sampleRng = root.spawn();
 
-  const net = { hidden: hp.hidden, activation: hp.activation };
-  const qNetwork = makeQNetwork(obsSpace, actionSpace, { ...net, rng: initRng });
-  const targetNetwork = makeQNetwork(obsSpace, actionSpace, { ...net, skipInit: true });
-  if (options.initialCheckpoint !== undefined) {
-    await initFromCheckpoint(options.initialCheckpoint, qNetwork, obsSpace, actionSpace, hp);
+  let qNetwork: QNetwork;
+  let targetNetwork: QNetwork;
+  if (hooks.setup) {
+    if (options.initialCheckpoint !== undefined) {
+      env.close();
+      throw new ConfigError(
+        `dqn: initialCheckpoint ${options.initialCheckpoint} cannot initialise networks a hook built`,
+      );
+    }
+    const nets = hooks.setup({ observationSpace: obsSpace, actionSpace, hp, initRng, rng: root });
+    qNetwork = nets.online;
+    targetNetwork = nets.target;
+  } else {
+    const net = { hidden: hp.hidden, activation: hp.activation };
+    const online = makeQNetwork(obsSpace, actionSpace, { ...net, rng: initRng });
+    if (options.initialCheckpoint !== undefined) {
+      await initFromCheckpoint(options.initialCheckpoint, online, obsSpace, actionSpace, hp);
+    }
+    qNetwork = online;
+    targetNetwork = makeQNetwork(obsSpace, actionSpace, { ...net, skipInit: true });
   }
   updateTarget(qNetwork, targetNetwork, 1);
   targetNetwork.requiresGrad_(false);
   const optimizer = new Adam(qNetwork.parameters(), { lr: hp.learningRate });
-  const agent = new DQNAgent(
-    qNetwork,
-    options.envId,
-    envOptions,
-    obsSpace,
-    actionSpace,
-    hp,
-    options.seed,
-  );
+  const input = new Tensor(new Float32Array(obsDim), [1, obsDim]);
+  const qValues = (observation: Float32Array): Float32Array => {
+    input.data.set(observation);
+    return noGrad(() => qNetwork.forward(input)).data as Float32Array;
+  };
 
   const rb = new ReplayBuffer({
     capacity: Math.min(hp.bufferSize, options.totalSteps),
@@ -220,35 +293,34 @@ export async function trainDQN(options: TrainOptions): Promise<TrainResult & { a
   let lastLoss = NaN;
   let lastQ = NaN;
   let updates = 0;
+  let extraSums: Record<string, number> = {};
+  let extraStats: Record<string, number> = {};
 
   const trainStep = (): void => {
     const batch = rb.sample(sampleRng);
     const y = tdTarget.data as Float32Array;
     noGrad(() => {
       const qNext = targetNetwork.forward(batch.nextObservations).data;
-      const A = actionSpace.n;
       const greedy = hp.doubleDqn ? qNetwork.forward(batch.nextObservations).data : null;
-      for (let b = 0; b < B; b++) {
-        let v: number;
-        if (greedy) v = qNext[b * A + argmax(greedy.subarray(b * A, (b + 1) * A))];
-        else {
-          v = qNext[b * A];
-          for (let a = 1; a < A; a++) v = Math.max(v, qNext[b * A + a]);
-        }
-        const notDone = 1 - batch.terminations.data[b];
-        y[b] = batch.rewards.data[b] + hp.gamma * v * notDone;
-      }
+      tdTargets(y, qNext, greedy, batch, hp.gamma);
     });
     actionIndex.data.set(batch.actions.data);
     const q = qNetwork.forward(batch.observations);
     const qTaken = reshape(gather(q, 1, actionIndex), [B]);
     const loss = hp.loss === 'huber' ? huberLoss(qTaken, tdTarget) : mseLoss(qTaken, tdTarget);
-    lastLoss = assertFiniteLoss(loss, updates);
+    let total = loss;
+    const extra = hooks.extraLoss?.(batch) ?? null;
+    if (extra) {
+      total = total.add(extra.loss);
+      for (const [k, v] of Object.entries(extra.stats ?? {}))
+        extraSums[k] = (extraSums[k] ?? 0) + v;
+    }
+    lastLoss = assertFiniteLoss(total, updates);
     let qs = 0;
     for (let b = 0; b < B; b++) qs += qTaken.data[b];
     lastQ = qs / B;
     optimizer.zeroGrad();
-    loss.backward();
+    total.backward();
     if (hp.maxGradNorm !== null) clipGradNorm(qNetwork.parameters(), hp.maxGradNorm);
     optimizer.step();
     updates += 1;
@@ -263,7 +335,7 @@ export async function trainDQN(options: TrainOptions): Promise<TrainResult & { a
       const action =
         actRng.uniform() < epsilon
           ? actionSpace.sample(actRng)
-          : actionSpace.start + argmax(agent.qValues(obs));
+          : actionSpace.start + argmax(qValues(obs));
       const r = env.step(action);
       // On truncation r.observation is the true final observation: bootstrap from it.
       const nextObs = flattenObservation(obsSpace, r.observation);
@@ -278,23 +350,29 @@ export async function trainDQN(options: TrainOptions): Promise<TrainResult & { a
 
       if (globalStep > hp.learningStarts) {
         if (globalStep % hp.trainFrequency === 0) {
+          extraSums = {};
           for (let g = 0; g < hp.gradientSteps; g++) trainStep();
+          extraStats = Object.fromEntries(
+            Object.entries(extraSums).map(([k, v]) => [k, v / hp.gradientSteps]),
+          );
+          hooks.afterTrain?.({ globalStep: globalStep + 1, stats: extraStats });
         }
         if (globalStep % hp.targetUpdateInterval === 0) {
           updateTarget(qNetwork, targetNetwork, hp.tau);
         }
       }
-      tracker.progress(globalStep + 1, { epsilon, loss: lastLoss, q: lastQ });
+      tracker.progress(globalStep + 1, { epsilon, loss: lastLoss, q: lastQ, ...extraStats });
     }
   } finally {
     env.close();
   }
-  tracker.progress(options.totalSteps, { epsilon, loss: lastLoss, q: lastQ }, true);
-  if (options.outDir) await agent.save(options.outDir);
+  tracker.progress(options.totalSteps, { epsilon, loss: lastLoss, q: lastQ, ...extraStats }, true);
   return {
-    agent,
+    online: qNetwork,
+    observationSpace: obsSpace,
+    actionSpace,
+    hp,
     episodes: tracker.episodes,
-    seconds: (performance.now() - started) / 1000,
   };
 }
 

@@ -34,17 +34,25 @@ import {
   observationDim,
   resolveHyperparams,
   toEnvAction,
+  type PolicyNetwork,
 } from './common/index.js';
+import type { MLP } from '../../nn/index.js';
 import { buildPpoParts, loadPpoAgent, PPO_ALGO, PpoAgent } from './ppo/agent.js';
 import { ppoSchema, PPO_TUNED, type PpoConfig } from './ppo/config.js';
 import { computeGae } from './ppo/gae.js';
-import { RewardNormalizer } from './ppo/normalize.js';
+import type { PpoHooks } from './ppo/hooks.js';
+import {
+  RewardNormalizer,
+  type ObservationNormalizer,
+  type ValueNormalizer,
+} from './ppo/normalize.js';
 import { ppoUpdate, type PpoBatch } from './ppo/update.js';
 import { registerAlgorithm } from './registry.js';
-import type { AlgorithmRegistration, TrainOptions, TrainResult } from './types.js';
+import type { AlgorithmRegistration, EpisodeRecord, TrainOptions, TrainResult } from './types.js';
 
 export { PpoAgent, loadPpoAgent } from './ppo/agent.js';
 export { ppoSchema, PPO_TUNED, PPO_CONTINUOUS_DEFAULTS, type PpoConfig } from './ppo/config.js';
+export type * from './ppo/hooks.js';
 
 /** The sync and async vector envs behind one awaitable interface. */
 interface VecEnv {
@@ -93,9 +101,48 @@ export interface PpoTimings {
   updateSeconds: number;
 }
 
+/** What a PPO run leaves: the trained networks and statistics, and its episodes. */
+export interface PpoRun {
+  observationSpace: Space<unknown>;
+  actionSpace: Space<unknown>;
+  cfg: PpoConfig;
+  actor: PolicyNetwork;
+  critic: MLP;
+  obsNormalizer: ObservationNormalizer | null;
+  valueNormalizer: ValueNormalizer | null;
+  episodes: EpisodeRecord[];
+  globalStep: number;
+  timings: PpoTimings;
+}
+
 export async function trainPpo(
   options: TrainOptions,
 ): Promise<TrainResult & { timings: PpoTimings }> {
+  const start = performance.now();
+  const run = await runPpo(options);
+  const agent = new PpoAgent(
+    options.envId,
+    options.envOptions ?? {},
+    run.observationSpace,
+    run.actionSpace,
+    run.cfg,
+    run.actor,
+    run.critic,
+    run.obsNormalizer,
+    run.valueNormalizer,
+    options.seed,
+  );
+  if (options.outDir) await agent.save(options.outDir);
+  return {
+    agent,
+    episodes: run.episodes,
+    seconds: (performance.now() - start) / 1000,
+    timings: run.timings,
+  };
+}
+
+/** The PPO loop itself; `hooks` (./ppo/hooks.ts) let a transfer method add to it. */
+export async function runPpo(options: TrainOptions, hooks: PpoHooks = {}): Promise<PpoRun> {
   const start = performance.now();
   checkTrainOptions(PPO_ALGO, options);
   const cfg = resolveHyperparams(ppo, options.envId, options.hyperparams);
@@ -108,11 +155,26 @@ export async function trainPpo(
   try {
     const obsSpace = envs.singleObservationSpace;
     const actSpace = envs.singleActionSpace;
-    const parts = buildPpoParts(obsSpace, actSpace, cfg, initRng);
+    const setup = hooks.setup
+      ? await hooks.setup({
+          observationSpace: obsSpace,
+          actionSpace: actSpace,
+          cfg,
+          initRng,
+          rng: root,
+        })
+      : {};
+    const parts = buildPpoParts(obsSpace, actSpace, cfg, setup.networks ? null : initRng);
     if (options.initialCheckpoint !== undefined) {
+      if (setup.networks) {
+        throw new ConfigError(
+          `ppo: initialCheckpoint ${options.initialCheckpoint} cannot initialise networks a hook built`,
+        );
+      }
       await initFromCheckpoint(options.initialCheckpoint, parts, obsSpace, actSpace, cfg);
     }
-    const { actor, critic, obsNormalizer, valueNormalizer } = parts;
+    const { actor, critic } = setup.networks ?? parts;
+    const { obsNormalizer, valueNormalizer } = parts;
     const optimizer = new Adam([...actor.parameters(), ...critic.parameters()], {
       lr: cfg.learningRate,
       eps: cfg.adamEps,
@@ -127,7 +189,8 @@ export async function trainPpo(
     const D = observationDim(obsSpace);
     const discrete = actSpace instanceof Discrete;
     const A = discrete ? 1 : (actSpace as Box).size;
-    const numUpdates = Math.max(1, Math.ceil(options.totalSteps / (N * T)));
+    const startStep = setup.startStep ?? 0;
+    const numUpdates = Math.max(1, Math.ceil((options.totalSteps - startStep) / (N * T)));
 
     // Rollout storage, step-major: row t * N + i.
     const obsBuf = new Float32Array(T * N * D);
@@ -150,7 +213,7 @@ export async function trainPpo(
     const needsReset = new Uint8Array(N);
     const epReturn = new Float64Array(N);
     const epLength = new Int32Array(N);
-    let globalStep = 0;
+    let globalStep = startStep;
     const timings: PpoTimings = { rolloutSeconds: 0, updateSeconds: 0 };
 
     for (let update = 1; update <= numUpdates; update++) {
@@ -235,7 +298,15 @@ export async function trainPpo(
         valueNormalizer.normalize(batch.values);
         valueNormalizer.normalize(batch.returns);
       }
-      const stats = ppoUpdate({ actor, critic }, optimizer, batch, cfg, shuffleRng, update);
+      hooks.afterRollout?.({
+        obs: batch.actorObs,
+        actions: batch.actions,
+        rows: batch.size,
+        globalStep,
+        update,
+      });
+      const stats = ppoUpdate({ actor, critic }, optimizer, batch, cfg, shuffleRng, update, hooks);
+      hooks.afterUpdate?.({ globalStep, update, stats: stats.extra });
       const t2 = performance.now();
       timings.rolloutSeconds += (t1 - t0) / 1000;
       timings.updateSeconds += (t2 - t1) / 1000;
@@ -251,27 +322,21 @@ export async function trainPpo(
           explainedVariance: stats.explainedVariance,
           epochs: stats.epochs,
           sps: globalStep / ((performance.now() - start) / 1000),
+          ...stats.extra,
         },
         true,
       );
     }
-    const agent = new PpoAgent(
-      options.envId,
-      envOptions,
-      obsSpace,
-      actSpace,
+    return {
+      observationSpace: obsSpace,
+      actionSpace: actSpace,
       cfg,
       actor,
       critic,
       obsNormalizer,
       valueNormalizer,
-      options.seed,
-    );
-    if (options.outDir) await agent.save(options.outDir);
-    return {
-      agent,
       episodes: tracker.episodes,
-      seconds: (performance.now() - start) / 1000,
+      globalStep,
       timings,
     };
   } finally {

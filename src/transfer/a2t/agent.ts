@@ -23,7 +23,7 @@ import type { Agent } from '../../rl/algos/types.js';
 import type { Space } from '../../rl/spaces/index.js';
 import { mappingSchema, type MappingInput } from '../mapping.js';
 import type { A2TPolicy } from './attention.js';
-import { envSpacesOf } from './ppo-loop.js';
+import { envSpacesOf } from './source-policy.js';
 
 export const A2T_ALGO = 'a2t';
 
@@ -36,9 +36,14 @@ export interface A2TSourceRecord {
   temperature: number;
 }
 
+/** The target's learner: PPO (policy transfer) or DQN (value transfer). */
+export type A2TLearner = 'ppo' | 'dqn';
+
 export interface A2TSettings {
   attentionHidden: number[];
   baseLossCoef: number;
+  /** Absent in checkpoints written before value transfer existed: 'ppo'. */
+  learner?: A2TLearner;
 }
 
 export class A2TAgent implements SeedableAgent {
@@ -103,27 +108,56 @@ export class A2TAgent implements SeedableAgent {
   }
 }
 
+/** How the checkpoint records the sources a run was given. */
+export function sourceRecords(
+  sources: readonly {
+    name: string;
+    dir?: string;
+    stateMap?: MappingInput;
+    actionMap?: MappingInput;
+    temperature?: number;
+  }[],
+): A2TSourceRecord[] {
+  return sources.map((s) => ({
+    name: s.name,
+    dir: s.dir ?? null,
+    stateMap: s.stateMap ?? { kind: 'identity' },
+    actionMap: s.actionMap ?? { kind: 'identity' },
+    temperature: s.temperature ?? 1,
+  }));
+}
+
 async function loadSource(dir: string): Promise<Agent> {
   const config = await readCheckpointConfig(dir);
   return getAlgorithm(config.algo).load(dir);
 }
 
-/** Load an A2T checkpoint, reloading each source from the folder it records. */
-export async function loadA2TAgent(dir: string): Promise<A2TAgent> {
+/** An A2T checkpoint's parts both learners share, its sources loaded from their folders. */
+export interface A2TCheckpoint {
+  ckpt: Awaited<ReturnType<typeof loadAgentCheckpoint>>;
+  /** The learner's hyperparameters (the `a2t` entry taken out), not yet validated. */
+  hyperparams: Record<string, unknown>;
+  settings: A2TSettings;
+  records: A2TSourceRecord[];
+  sources: (A2TSourceRecord & { dir: string; agent: Agent })[];
+}
+
+/** Read an A2T checkpoint of either learner; `learner` says which one the caller loads. */
+export async function readA2TCheckpoint(dir: string, learner: A2TLearner): Promise<A2TCheckpoint> {
   const ckpt = await loadAgentCheckpoint(dir, { algo: A2T_ALGO });
   const where = `${dir}/config.json`;
-  const { a2t, ...rest } = ckpt.config.hyperparams as { a2t?: A2TSettings } & Record<
+  const { a2t, ...hyperparams } = ckpt.config.hyperparams as { a2t?: A2TSettings } & Record<
     string,
     unknown
   >;
-  const cfg = ppoSchema.safeParse(rest);
-  if (
-    !cfg.success ||
-    !a2t ||
-    !Array.isArray(a2t.attentionHidden) ||
-    typeof a2t.baseLossCoef !== 'number'
-  ) {
-    throw new CheckpointError(`${where}: field 'hyperparams': not an A2T config`);
+  if (!a2t || !Array.isArray(a2t.attentionHidden) || typeof a2t.baseLossCoef !== 'number') {
+    throw new CheckpointError(`${where}: field 'hyperparams.a2t': not an A2T config`);
+  }
+  const saved = a2t.learner ?? 'ppo';
+  if (saved !== learner) {
+    throw new CheckpointError(
+      `${where}: field 'hyperparams.a2t.learner': the checkpoint's learner is '${saved}', expected '${learner}' (load it with ${saved === 'dqn' ? 'loadA2TValueAgent' : 'loadA2TAgent'})`,
+    );
   }
   const records = ckpt.config.extra?.sources as A2TSourceRecord[] | undefined;
   if (!Array.isArray(records) || records.length === 0) {
@@ -146,6 +180,16 @@ export async function loadA2TAgent(dir: string): Promise<A2TAgent> {
     }
     sources.push({ ...r, dir: r.dir as string, agent: await loadSource(r.dir as string) });
   }
+  return { ckpt, hyperparams, settings: a2t, records, sources };
+}
+
+/** Load an A2T checkpoint (PPO learner), reloading each source from the folder it records. */
+export async function loadA2TAgent(dir: string): Promise<A2TAgent> {
+  const { ckpt, hyperparams, settings, records, sources } = await readA2TCheckpoint(dir, 'ppo');
+  const cfg = ppoSchema.safeParse(hyperparams);
+  if (!cfg.success) {
+    throw new CheckpointError(`${dir}/config.json: field 'hyperparams': not a PPO config`);
+  }
   // Imported here: trainer.ts imports this module for A2TAgent.
   const { buildA2TPolicy } = await import('./trainer.js');
   const fresh = new Generator(0);
@@ -155,7 +199,7 @@ export async function loadA2TAgent(dir: string): Promise<A2TAgent> {
       envOptions: ckpt.config.envOptions,
       cfg: cfg.data,
       sources,
-      attentionHidden: a2t.attentionHidden,
+      attentionHidden: settings.attentionHidden,
     },
     { init: fresh.spawn(), attention: fresh.spawn(), maps: fresh.spawn() },
   );
@@ -167,6 +211,6 @@ export async function loadA2TAgent(dir: string): Promise<A2TAgent> {
     policy,
     critic,
     records,
-    a2t,
+    settings,
   );
 }

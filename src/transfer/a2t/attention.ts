@@ -26,6 +26,7 @@ import {
   sum,
   Tensor,
   ShapeError,
+  type Generator,
 } from '../../core/index.js';
 import { Linear, ModuleList, Module, zeros_, type MLP } from '../../nn/index.js';
 import { buildMLP, Categorical, type PolicyNetwork } from '../../rl/algos/common/index.js';
@@ -64,6 +65,34 @@ export function mixOutputs(weights: Tensor, outputs: Tensor): Tensor {
   return sum(weights.unsqueeze(2).mul(outputs), 1);
 }
 
+/**
+ * The attention network f_att: observations -> one logit per component. Its last layer starts at
+ * zero, so every component starts at weight 1 / (N + 1).
+ */
+export function buildAttention(
+  obsDim: number,
+  components: number,
+  o: { attentionHidden?: readonly number[]; activation?: 'relu' | 'tanh'; rng: Generator },
+): MLP {
+  const attention = buildMLP(obsDim, components, {
+    hidden: o.attentionHidden ?? [64],
+    activation: o.activation ?? 'tanh',
+    rng: o.rng,
+  });
+  const layers = attention.modules().filter((m): m is Linear => m instanceof Linear);
+  zeros_(layers[layers.length - 1].weight);
+  const bias = layers[layers.length - 1].bias;
+  if (bias) zeros_(bias);
+  return attention;
+}
+
+/** Mean of each column of a row-major [B, K] array. */
+export function columnMeans(data: ArrayLike<number>, B: number, K: number): number[] {
+  const out = new Array<number>(K).fill(0);
+  for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) out[k] += data[b * K + k];
+  return out.map((v) => v / Math.max(1, B));
+}
+
 export interface A2TPolicyOptions {
   /** Observation features of the target. */
   obsDim: number;
@@ -74,7 +103,7 @@ export interface A2TPolicyOptions {
   /** Hidden sizes of the attention network (default [64]). */
   attentionHidden?: readonly number[];
   activation?: 'relu' | 'tanh';
-  rng: import('../../core/index.js').Generator;
+  rng: Generator;
 }
 
 /** pi_T(.|s): the attention-weighted mixture of N frozen source policies and a base policy. */
@@ -99,16 +128,7 @@ export class A2TPolicy extends Module implements PolicyNetwork {
       }
     }
     this.actions = o.actions;
-    this.attention = buildMLP(o.obsDim, o.sources.length + 1, {
-      hidden: o.attentionHidden ?? [64],
-      activation: o.activation ?? 'tanh',
-      rng: o.rng,
-    });
-    // A zero last layer: every solution gets weight 1 / (N + 1) at the start.
-    const layers = this.attention.modules().filter((m): m is Linear => m instanceof Linear);
-    zeros_(layers[layers.length - 1].weight);
-    const bias = layers[layers.length - 1].bias;
-    if (bias) zeros_(bias);
+    this.attention = buildAttention(o.obsDim, o.sources.length + 1, o);
     this.base = o.base;
     this.sources = new ModuleList(o.sources);
   }
@@ -213,13 +233,6 @@ export class A2TPolicy extends Module implements PolicyNetwork {
 
   /** Mean attention weight per component over the rows of `obs`. */
   meanWeights(obs: Tensor): number[] {
-    return noGrad(() => {
-      const w = this.weights(obs).data;
-      const K = this.sources.length + 1;
-      const B = obs.shape[0];
-      const out = new Array<number>(K).fill(0);
-      for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) out[k] += w[b * K + k];
-      return out.map((v) => v / Math.max(1, B));
-    });
+    return noGrad(() => columnMeans(this.weights(obs).data, obs.shape[0], this.sources.length + 1));
   }
 }

@@ -12,6 +12,8 @@
  */
 import { ConfigError, logSoftmax, noGrad, Tensor } from '../../core/index.js';
 import { Module } from '../../nn/index.js';
+import type { PpoConfig } from '../../rl/algos/ppo/config.js';
+import { make } from '../../rl/registry.js';
 import type { Agent } from '../../rl/algos/types.js';
 import { Box, Discrete, type Space } from '../../rl/spaces/index.js';
 import { spaceMapping, type FeatureMap, type MappingInput, type SpacePair } from '../mapping.js';
@@ -166,4 +168,26 @@ export function requireDiscreteTarget(
   throw new ConfigError(
     `${method}: the target env has ${what} action space; this trainer mixes / distils categorical policies and needs Discrete actions`,
   );
+}
+
+/** The observation and action spaces of an env id (made once and closed). */
+export function envSpacesOf(envId: string, envOptions: Record<string, unknown>): SpacePair {
+  const env = make(envId, envOptions);
+  try {
+    return { observationSpace: env.observationSpace, actionSpace: env.actionSpace };
+  } finally {
+    env.close();
+  }
+}
+
+/**
+ * The one PPO setting the transfer trainers refuse: observation normalisation. The actor would
+ * see normalised observations, and the sources (and a distillation buffer) raw ones.
+ */
+export function checkLoopConfig(method: string, cfg: PpoConfig): void {
+  if (cfg.normalizeObservation) {
+    throw new ConfigError(
+      `${method}: hyperparams 'normalizeObservation' is not supported with source policies (they read raw observations); set it to false`,
+    );
+  }
 }

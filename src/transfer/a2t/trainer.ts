@@ -16,22 +16,27 @@
 import {
   ConfigError,
   gather,
-  Generator,
   logSoftmax,
   noGrad,
   reshape,
   Tensor,
+  type Generator,
 } from '../../core/index.js';
 import { CategoricalPolicy, observationDim } from '../../rl/algos/common/index.js';
 import { buildPpoParts } from '../../rl/algos/ppo/agent.js';
 import type { PpoConfig } from '../../rl/algos/ppo/config.js';
 import { clippedPolicyLoss } from '../../rl/algos/ppo/losses.js';
+import { runPpo } from '../../rl/algos/ppo.js';
 import type { Agent, EpisodeRecord, TrainProgress } from '../../rl/algos/types.js';
 import type { MappingInput } from '../mapping.js';
-import { A2TAgent, type A2TSourceRecord } from './agent.js';
+import { A2TAgent, sourceRecords } from './agent.js';
 import { A2TPolicy } from './attention.js';
-import { checkLoopConfig, envSpacesOf, trainTransferPpo } from './ppo-loop.js';
-import { requireDiscreteTarget, SourcePolicy } from './source-policy.js';
+import {
+  checkLoopConfig,
+  envSpacesOf,
+  requireDiscreteTarget,
+  SourcePolicy,
+} from './source-policy.js';
 
 export interface A2TSourceInput {
   name: string;
@@ -104,91 +109,84 @@ export function buildA2TPolicy(
   return { policy, critic };
 }
 
-export function trainA2T(o: A2TTrainOptions): A2TTrainResult {
+export async function trainA2T(o: A2TTrainOptions): Promise<A2TTrainResult> {
   checkLoopConfig('a2t', o.cfg);
-  // The first three streams as trainPpo draws them: the base and critic start as scratch's would.
-  const root = new Generator(o.seed);
-  const initRng = root.spawn();
-  const actRng = root.spawn();
-  const shuffleRng = root.spawn();
-  const attentionRng = root.spawn();
-  const mapRng = root.spawn();
-  const { policy, critic } = buildA2TPolicy(o, {
-    init: initRng,
-    attention: attentionRng,
-    maps: mapRng,
-  });
-  const names = policy.components;
-  const attention: A2TTrainResult['attention'] = {
-    steps: [],
-    series: Object.fromEntries(names.map((n) => [n, [] as number[]])),
-  };
+  let policy: A2TPolicy | null = null;
+  let names: string[] = [];
+  const attention: A2TTrainResult['attention'] = { steps: [], series: {} };
   const baseCoef = o.baseLossCoef ?? 1;
   let baseOldLogp = new Float32Array(0);
+  const mixture = (): A2TPolicy => policy!;
 
-  const result = trainTransferPpo({
-    envId: o.envId,
-    envOptions: o.envOptions,
-    seed: o.seed,
-    totalSteps: o.totalSteps,
-    cfg: o.cfg,
-    actor: policy,
-    critic,
-    distributionRows: (obs, indices) => policy.distributionRows(obs, indices),
-    actRng,
-    shuffleRng,
-    onEpisode: o.onEpisode,
-    onProgress: o.onProgress,
-    afterRollout: ({ obs, actions, rows, globalStep }) => {
-      const D = obs.length / Math.max(1, rows);
-      const x = new Tensor(obs, [rows, D]);
-      const w = policy.meanWeights(x);
-      attention.steps.push(globalStep);
-      const record: Record<string, number> = {};
-      names.forEach((n, k) => {
-        attention.series[n].push(w[k]);
-        record[n] = w[k];
-      });
-      o.onAttention?.(globalStep, record);
-      policy.cacheSources(x);
-      if (baseCoef > 0) {
-        baseOldLogp = noGrad(() => {
-          const lp = logSoftmax(policy.base.forward(x), -1);
-          const a = new Tensor(Int32Array.from(actions), [rows, 1]);
-          return Float32Array.from(gather(lp, 1, a).data);
+  const run = await runPpo(
+    {
+      envId: o.envId,
+      envOptions: o.envOptions,
+      seed: o.seed,
+      totalSteps: o.totalSteps,
+      hyperparams: { ...o.cfg },
+      onEpisode: o.onEpisode,
+      onProgress: o.onProgress,
+    },
+    {
+      // The base and critic start as scratch's would (PPO's init stream); then attention, maps.
+      setup: ({ initRng, rng }) => {
+        const built = buildA2TPolicy(o, {
+          init: initRng,
+          attention: rng.spawn(),
+          maps: rng.spawn(),
         });
-      }
+        policy = built.policy;
+        names = policy.components;
+        attention.series = Object.fromEntries(names.map((n) => [n, [] as number[]]));
+        return { networks: { actor: built.policy, critic: built.critic } };
+      },
+      distributionRows: (obs, indices) => mixture().distributionRows(obs, indices),
+      afterRollout: ({ obs, actions, rows, globalStep }) => {
+        const D = obs.length / Math.max(1, rows);
+        const x = new Tensor(obs, [rows, D]);
+        const w = mixture().meanWeights(x);
+        attention.steps.push(globalStep);
+        const record: Record<string, number> = {};
+        names.forEach((n, k) => {
+          attention.series[n].push(w[k]);
+          record[n] = w[k];
+        });
+        o.onAttention?.(globalStep, record);
+        mixture().cacheSources(x);
+        if (baseCoef > 0) {
+          baseOldLogp = noGrad(() => {
+            const lp = logSoftmax(mixture().base.forward(x), -1);
+            const a = new Tensor(Int32Array.from(actions), [rows, 1]);
+            return Float32Array.from(gather(lp, 1, a).data);
+          });
+        }
+      },
+      extraLoss: ({ obs, actions, advantages, indices }) => {
+        if (baseCoef === 0) return null;
+        const n = indices.length;
+        const old = new Float32Array(n);
+        for (let r = 0; r < n; r++) old[r] = baseOldLogp[indices[r]];
+        const p = mixture();
+        const lp = logSoftmax(p.lastBaseLogits(obs) ?? p.base.forward(obs), -1);
+        const newLogp = reshape(gather(lp, 1, reshape(actions, [n, 1])), [n]);
+        const pl = clippedPolicyLoss(newLogp, new Tensor(old, [n]), advantages, o.cfg.clipCoef);
+        return { loss: pl.loss.mul(baseCoef), stats: { baseLoss: pl.loss.item() } };
+      },
     },
-    extraLoss: ({ obs, actions, advantages, indices }) => {
-      if (baseCoef === 0) return null;
-      const n = indices.length;
-      const old = new Float32Array(n);
-      for (let r = 0; r < n; r++) old[r] = baseOldLogp[indices[r]];
-      const lp = logSoftmax(policy.lastBaseLogits(obs) ?? policy.base.forward(obs), -1);
-      const newLogp = reshape(gather(lp, 1, reshape(actions, [n, 1])), [n]);
-      const pl = clippedPolicyLoss(newLogp, new Tensor(old, [n]), advantages, o.cfg.clipCoef);
-      return { loss: pl.loss.mul(baseCoef), stats: { baseLoss: pl.loss.item() } };
-    },
-  });
-  const records: A2TSourceRecord[] = o.sources.map((s) => ({
-    name: s.name,
-    dir: s.dir ?? null,
-    stateMap: s.stateMap ?? { kind: 'identity' },
-    actionMap: s.actionMap ?? { kind: 'identity' },
-    temperature: s.temperature ?? 1,
-  }));
+  );
   const agent = new A2TAgent(
     o.envId,
     o.envOptions,
     o.cfg,
-    policy,
-    critic,
-    records,
+    mixture(),
+    run.critic,
+    sourceRecords(o.sources),
     {
       attentionHidden: [...(o.attentionHidden ?? [64])],
       baseLossCoef: baseCoef,
     },
     o.seed,
   );
-  return { agent, episodes: result.episodes, attention };
+  return { agent, episodes: run.episodes, attention };
 }

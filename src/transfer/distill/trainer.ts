@@ -17,14 +17,19 @@
  * `osmosis rl eval`). Fixed maps only: a learned map would be trained by the distillation loss to
  * make the teacher agree with the student, which is no correspondence at all.
  */
-import { ConfigError, Generator } from '../../core/index.js';
+import { ConfigError, type Generator } from '../../core/index.js';
 import type { Categorical } from '../../rl/algos/common/distributions.js';
-import { buildPpoParts, PpoAgent } from '../../rl/algos/ppo/agent.js';
+import { runPpo } from '../../rl/algos/ppo.js';
+import { PpoAgent } from '../../rl/algos/ppo/agent.js';
 import type { PpoConfig } from '../../rl/algos/ppo/config.js';
 import type { Agent, EpisodeRecord, TrainProgress } from '../../rl/algos/types.js';
 import type { MappingInput } from '../mapping.js';
-import { checkLoopConfig, envSpacesOf, trainTransferPpo } from '../a2t/ppo-loop.js';
-import { requireDiscreteTarget, SourcePolicy } from '../a2t/source-policy.js';
+import {
+  checkLoopConfig,
+  envSpacesOf,
+  requireDiscreteTarget,
+  SourcePolicy,
+} from '../a2t/source-policy.js';
 import { collectTeacherStates, type StateSource } from './buffer.js';
 import { distillationLoss, type DistillationLossKind } from './losses.js';
 import { scheduleWeight, type WeightSchedule } from './schedules.js';
@@ -65,7 +70,7 @@ export interface DistillTrainResult {
   updates: { steps: number[]; weight: number[]; loss: number[] };
 }
 
-export function trainDistillation(o: DistillTrainOptions): DistillTrainResult {
+export async function trainDistillation(o: DistillTrainOptions): Promise<DistillTrainResult> {
   const method = 'distill';
   checkLoopConfig(method, o.cfg);
   for (const [which, m] of [
@@ -80,28 +85,6 @@ export function trainDistillation(o: DistillTrainOptions): DistillTrainResult {
   }
   const target = envSpacesOf(o.envId, o.envOptions);
   requireDiscreteTarget(method, target);
-  // The first three streams as trainPpo draws them, so w = 0 reproduces PPO from scratch.
-  const root = new Generator(o.seed);
-  const initRng = root.spawn();
-  const actRng = root.spawn();
-  const shuffleRng = root.spawn();
-  const bufferRng = root.spawn();
-  const distillRng = root.spawn();
-  const mapRng = root.spawn();
-
-  const teacher = new SourcePolicy(o.teacher as Agent & Partial<typeof target>, {
-    name: o.teacherName,
-    target,
-    stateMap: o.stateMap,
-    actionMap: o.actionMap,
-    temperature: o.temperature,
-    rng: mapRng,
-  });
-  if (teacher.outputKind === 'mean') {
-    throw new ConfigError(
-      `${method}: source '${o.teacherName}' is a Gaussian policy; distillation needs Q-values or logits`,
-    );
-  }
   const targetSteps =
     o.states === 'target'
       ? o.bufferSize
@@ -113,67 +96,82 @@ export function trainDistillation(o: DistillTrainOptions): DistillTrainResult {
       `${method}: filling the buffer takes ${targetSteps} target steps, the whole budget is ${o.totalSteps}; lower bufferSize or use states: source`,
     );
   }
-  const buffer = collectTeacherStates({
-    teacher,
-    target: { id: o.envId, options: o.envOptions },
-    source: o.teacherEnv,
-    states: o.states,
-    size: o.bufferSize,
-    temperature: o.temperature,
-    rng: bufferRng,
-  });
-  const { actor, critic, obsNormalizer, valueNormalizer } = buildPpoParts(
-    target.observationSpace,
-    target.actionSpace,
-    o.cfg,
-    initRng,
-  );
   const batchSize =
     o.batchSize ?? Math.max(1, Math.ceil((o.cfg.numEnvs * o.cfg.numSteps) / o.cfg.numMinibatches));
   const updates: DistillTrainResult['updates'] = { steps: [], weight: [], loss: [] };
   let weight = 0;
-  const result = trainTransferPpo({
-    envId: o.envId,
-    envOptions: o.envOptions,
-    seed: o.seed,
-    totalSteps: o.totalSteps,
-    startStep: buffer.targetSteps,
-    cfg: o.cfg,
-    actor,
-    critic,
-    actRng,
-    shuffleRng,
-    taskLossCoef: o.taskLossCoef,
-    onEpisode: o.onEpisode,
-    onProgress: o.onProgress,
-    // w(t) for an update: t is the target env steps taken when its rollout ended.
-    afterRollout: ({ globalStep }) =>
-      void (weight = scheduleWeight(o.weight, globalStep, o.totalSteps)),
-    extraLoss: () => {
-      if (weight === 0) return null;
-      const { obs, teacher: targets } = buffer.sample(batchSize, distillRng);
-      const logits = (actor.distribution(obs) as Categorical).logits;
-      const loss = distillationLoss(o.loss, logits, targets, o.temperature);
-      return { loss: loss.mul(weight), stats: { distillLoss: loss.item() } };
+  let buffer: ReturnType<typeof collectTeacherStates> | null = null;
+  let distillRng: Generator | null = null;
+
+  const run = await runPpo(
+    {
+      envId: o.envId,
+      envOptions: o.envOptions,
+      seed: o.seed,
+      totalSteps: o.totalSteps,
+      hyperparams: { ...o.cfg },
+      onEpisode: o.onEpisode,
+      onProgress: o.onProgress,
     },
-    afterUpdate: ({ globalStep, stats }) => {
-      updates.steps.push(globalStep);
-      updates.weight.push(weight);
-      updates.loss.push(stats.distillLoss ?? NaN);
-      o.onUpdate?.({ globalStep, weight, loss: stats.distillLoss ?? NaN });
+    {
+      // The student is PPO's own actor and critic (w = 0 reproduces PPO from scratch).
+      setup: ({ rng }) => {
+        const bufferRng = rng.spawn();
+        distillRng = rng.spawn();
+        const teacher = new SourcePolicy(o.teacher as Agent & Partial<typeof target>, {
+          name: o.teacherName,
+          target,
+          stateMap: o.stateMap,
+          actionMap: o.actionMap,
+          temperature: o.temperature,
+          rng: rng.spawn(),
+        });
+        if (teacher.outputKind === 'mean') {
+          throw new ConfigError(
+            `${method}: source '${o.teacherName}' is a Gaussian policy; distillation needs Q-values or logits`,
+          );
+        }
+        buffer = collectTeacherStates({
+          teacher,
+          target: { id: o.envId, options: o.envOptions },
+          source: o.teacherEnv,
+          states: o.states,
+          size: o.bufferSize,
+          temperature: o.temperature,
+          rng: bufferRng,
+        });
+        return { startStep: buffer.targetSteps };
+      },
+      taskLossCoef: o.taskLossCoef,
+      // w(t) for an update: t is the target env steps taken when its rollout ended.
+      afterRollout: ({ globalStep }) =>
+        void (weight = scheduleWeight(o.weight, globalStep, o.totalSteps)),
+      extraLoss: ({ actor }) => {
+        if (weight === 0) return null;
+        const { obs: states, teacher: targets } = buffer!.sample(batchSize, distillRng!);
+        const logits = (actor.distribution(states) as Categorical).logits;
+        const loss = distillationLoss(o.loss, logits, targets, o.temperature);
+        return { loss: loss.mul(weight), stats: { distillLoss: loss.item() } };
+      },
+      afterUpdate: ({ globalStep, stats }) => {
+        updates.steps.push(globalStep);
+        updates.weight.push(weight);
+        updates.loss.push(stats.distillLoss ?? NaN);
+        o.onUpdate?.({ globalStep, weight, loss: stats.distillLoss ?? NaN });
+      },
     },
-  });
+  );
   const agent = new PpoAgent(
     o.envId,
     o.envOptions,
-    target.observationSpace,
-    target.actionSpace,
-    o.cfg,
-    actor,
-    critic,
-    obsNormalizer,
-    valueNormalizer,
+    run.observationSpace,
+    run.actionSpace,
+    run.cfg,
+    run.actor,
+    run.critic,
+    run.obsNormalizer,
+    run.valueNormalizer,
     o.seed,
   );
-  return { agent, episodes: result.episodes, bufferSteps: buffer.targetSteps, updates };
+  return { agent, episodes: run.episodes, bufferSteps: buffer!.targetSteps, updates };
 }

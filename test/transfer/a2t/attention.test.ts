@@ -166,14 +166,14 @@ describe('A2T attention mixing (Rajendran et al. 2017)', () => {
     ).toBe(false);
   });
 
-  it('on a contextual bandit, a harmful source is ignored; sources stay bit-identical', () => {
+  it('on a contextual bandit, a harmful source is ignored; sources stay bit-identical', async () => {
     const helpful = banditAgent(true);
     const harmful = banditAgent(false);
     const before = [helpful, harmful].map((a) =>
       [...a.actor.stateDict().values()].map((t) => Float32Array.from(t.data)),
     );
     const attention: number[][] = [];
-    const r = trainA2T({
+    const r = await trainA2T({
       envId: BANDIT,
       envOptions: {},
       seed: 0,
@@ -207,7 +207,7 @@ describe('A2T attention mixing (Rajendran et al. 2017)', () => {
     const srcDirs = [`${dir}/helpful`, `${dir}/harmful`];
     await banditAgent(true).save(srcDirs[0]);
     await banditAgent(false).save(srcDirs[1]);
-    const r = trainA2T({
+    const r = await trainA2T({
       envId: BANDIT,
       envOptions: {},
       seed: 1,

@@ -16,6 +16,8 @@ import {
 } from '../../../src/rl/index.js';
 import { buildPpoParts, PpoAgent } from '../../../src/rl/algos/ppo/agent.js';
 import { ppoSchema, type PpoConfig } from '../../../src/rl/algos/ppo/config.js';
+import { DQNAgent, dqnSchema, type DQNHyperparams } from '../../../src/rl/algos/dqn.js';
+import { makeQNetwork } from '../../../src/rl/algos/common/index.js';
 
 /**
  * A contextual bandit: the observation is a one-hot context c in {0, 1}, the right action is c
@@ -97,4 +99,42 @@ export function tempDir(prefix: string): string {
   const d = mkdtempSync(join(tmpdir(), `osmosis-${prefix}-`));
   made.push(d);
   return d;
+}
+
+/** Small DQN settings for quick tests on the bandit. */
+export function tinyDqn(overrides: Partial<DQNHyperparams> = {}): DQNHyperparams {
+  return dqnSchema.parse({
+    learningRate: 1e-2,
+    bufferSize: 1000,
+    batchSize: 16,
+    learningStarts: 32,
+    trainFrequency: 4,
+    targetUpdateInterval: 20,
+    explorationFraction: 0.3,
+    hidden: [8],
+    ...overrides,
+  });
+}
+
+/**
+ * A DQN agent on the bandit whose Q-values are 1 for the context's answer (`helpful`) or its
+ * opposite, 0 for the other action: hidden [2] ReLU with W0 = I, W1 = +-I (plus a bias of 1 and
+ * -1 where the sign flips, so the values stay in {0, 1}).
+ */
+export function banditDqnAgent(helpful: boolean): DQNAgent {
+  const obs = new Box(0, 1, [2]);
+  const act = new Discrete(2);
+  const hp = dqnSchema.parse({ hidden: [2] });
+  const q = makeQNetwork(obs, act, { hidden: [2], rng: new Generator(0) });
+  // helpful: Q(c, a) = [a == c]; harmful: Q(c, a) = [a != c] = 1 - [a == c].
+  const w = helpful ? [1, 0, 0, 1] : [-1, 0, 0, -1];
+  q.loadStateDict(
+    new Map([
+      ['0.weight', new Tensor(Float32Array.from([1, 0, 0, 1]), [2, 2])],
+      ['0.bias', new Tensor(new Float32Array(2), [2])],
+      ['2.weight', new Tensor(Float32Array.from(w), [2, 2])],
+      ['2.bias', new Tensor(Float32Array.from(helpful ? [0, 0] : [1, 1]), [2])],
+    ]),
+  );
+  return new DQNAgent(q, BANDIT, {}, obs, act, hp);
 }

@@ -112,7 +112,7 @@ describe('transfer method kinds through the runner', () => {
     const bad = config(
       tempDir('transfer-bad'),
       `  - { name: a, kind: a2t, totalSteps: 512 }
-  - { name: b, kind: a2t, variant: attention, algo: dqn, totalSteps: 512 }
+  - { name: b, kind: a2t, variant: attention, algo: reinforce, totalSteps: 512 }
   - { name: c, kind: distill, totalSteps: 512, weight: { kind: cosine } }
   - { name: d, kind: finetune, totalSteps: 512 }
   - { name: e, kind: a2t, variant: attention, totalSteps: 512, sources: [{ source: upright, actionMap: { kind: pad, x: 1 } }] }`,

@@ -42,29 +42,31 @@ describe("distillation + task loss (the source material's A2T)", () => {
       totalSteps: 640,
       hyperparams: { ...cfg },
     });
-    const distilled = trainDistillation(options({ weight: { kind: 'constant', value: 0 } }));
+    const distilled = await trainDistillation(options({ weight: { kind: 'constant', value: 0 } }));
     expect(distilled.bufferSteps).toBe(0);
     expect(distilled.episodes).toEqual(scratch.episodes);
     expect(distilled.updates.weight.every((w) => w === 0)).toBe(true);
   });
 
-  it('the teacher steers the student: helpful helps, harmful hurts, pure distillation copies it', () => {
+  it('the teacher steers the student: helpful helps, harmful hurts, pure distillation copies it', async () => {
     const cfg = tinyPpo({ learningRate: 1e-2, updateEpochs: 4 });
     const first = (r: { episodes: { episodicReturn: number }[] }): number =>
       meanReturn(r.episodes.slice(0, 150));
-    const scratch = trainDistillation(options({ cfg, weight: { kind: 'constant', value: 0 } }));
-    const helpful = trainDistillation(options({ cfg }));
-    const harmful = trainDistillation(options({ cfg, teacher: banditAgent(false) }));
+    const scratch = await trainDistillation(
+      options({ cfg, weight: { kind: 'constant', value: 0 } }),
+    );
+    const helpful = await trainDistillation(options({ cfg }));
+    const harmful = await trainDistillation(options({ cfg, teacher: banditAgent(false) }));
     expect(first(helpful)).toBeGreaterThanOrEqual(first(scratch));
     expect(first(harmful)).toBeLessThan(first(scratch) - 0.2);
-    const pure = trainDistillation(options({ cfg, taskLossCoef: 0 }));
+    const pure = await trainDistillation(options({ cfg, taskLossCoef: 0 }));
     const ev = evaluateAgent(pure.agent, { episodes: 20, seed: 1, deterministic: true });
     expect(ev.meanReturn).toBe(1);
     expect(pure.updates.loss.at(-1)!).toBeLessThan(pure.updates.loss[0] / 10);
   });
 
-  it('a decaying schedule is applied per update, and target-env states are charged to the budget', () => {
-    const r = trainDistillation(
+  it('a decaying schedule is applied per update, and target-env states are charged to the budget', async () => {
+    const r = await trainDistillation(
       options({ states: 'target', bufferSize: 100, weight: { kind: 'linear', initial: 1 } }),
     );
     expect(r.bufferSteps).toBe(100);
@@ -76,7 +78,7 @@ describe("distillation + task loss (the source material's A2T)", () => {
     r.updates.loss.forEach((l, i) => expect(Number.isFinite(l)).toBe(w[i] > 0));
   });
 
-  it("the buffer holds the teacher's states and outputs; mse uses the raw outputs", () => {
+  it("the buffer holds the teacher's states and outputs; mse uses the raw outputs", async () => {
     const teacher = new SourcePolicy(banditAgent(false), {
       name: 'harmful',
       target: {
@@ -102,17 +104,22 @@ describe("distillation + task loss (the source material's A2T)", () => {
         Array.from(teacher.outputsNoGrad(x)),
       );
     }
-    const r = trainDistillation(options({ loss: 'mse', totalSteps: 320 }));
+    const r = await trainDistillation(options({ loss: 'mse', totalSteps: 320 }));
     expect(r.updates.loss.every((l) => l > 0 && Number.isFinite(l))).toBe(true);
   });
 
-  it('refuses learned maps (no signal to train them) and a budget the buffer eats', () => {
-    expect(() => trainDistillation(options({ stateMap: { kind: 'linear' } }))).toThrow(ConfigError);
-    expect(() =>
+  it('refuses learned maps (no signal to train them), observation normalisation and a budget the buffer eats', async () => {
+    await expect(trainDistillation(options({ stateMap: { kind: 'linear' } }))).rejects.toThrow(
+      ConfigError,
+    );
+    await expect(
       trainDistillation(options({ actionMap: { kind: 'mlp', hidden: [4], activation: 'tanh' } })),
-    ).toThrow(/learned/);
-    expect(() => trainDistillation(options({ states: 'target', bufferSize: 640 }))).toThrow(
+    ).rejects.toThrow(/learned/);
+    await expect(trainDistillation(options({ states: 'target', bufferSize: 640 }))).rejects.toThrow(
       /budget/,
     );
+    await expect(
+      trainDistillation(options({ cfg: tinyPpo({ normalizeObservation: true }) })),
+    ).rejects.toThrow(/'normalizeObservation'/);
   });
 });

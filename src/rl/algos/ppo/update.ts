@@ -2,6 +2,7 @@ import { reshape, Tensor, type Generator } from '../../../core/index.js';
 import { assertFiniteLoss, clipGradNorm, type Adam } from '../../../optim/index.js';
 import type { PpoUpdateConfig } from './config.js';
 import { explainedVariance } from './gae.js';
+import type { UpdateHooks } from './hooks.js';
 import { clippedPolicyLoss, normalizeAdvantages, ppoLoss, valueLoss } from './losses.js';
 import type { ActorCritic } from './networks.js';
 
@@ -42,6 +43,8 @@ export interface PpoUpdateStats {
   gradientSteps: number;
   /** Epochs run before the target-KL stop (updateEpochs without one). */
   epochs: number;
+  /** The extra loss's statistics (hooks.extraLoss), averaged over the minibatches. */
+  extra: Record<string, number>;
 }
 
 function rows(src: Float32Array, dim: number, idx: Int32Array): Tensor {
@@ -60,6 +63,7 @@ function pick(src: ArrayLike<number>, idx: Int32Array): Float32Array {
 /**
  * Run the update in place on `nets` through `optimizer`; `step` numbers the update in error
  * messages. A non-finite loss throws (NonFiniteError) before any weight of that minibatch moves.
+ * `hooks` (see ./hooks.ts) add a loss term or replace how the actor's distribution is computed.
  */
 export function ppoUpdate(
   nets: ActorCritic,
@@ -68,12 +72,15 @@ export function ppoUpdate(
   cfg: PpoUpdateConfig,
   rng: Generator,
   step = 0,
+  hooks: UpdateHooks = {},
 ): PpoUpdateStats {
   const params = [...nets.actor.parameters(), ...nets.critic.parameters()];
   const B = batch.size;
   const mbSize = Math.max(1, Math.ceil(B / cfg.numMinibatches));
   const vClip = cfg.clipVloss ? (cfg.vfClipCoef ?? cfg.clipCoef) : null;
+  const taskCoef = hooks.taskLossCoef ?? 1;
   const sums = { pg: 0, v: 0, ent: 0, kl: 0, oldKl: 0, clip: 0 };
+  const extraSums: Record<string, number> = {};
   let steps = 0;
   let epochs = 0;
   let lastKl = 0;
@@ -94,16 +101,21 @@ export function ppoUpdate(
       } else actions = rows(batch.actions, batch.actionDim, idx);
       const advRaw = new Float64Array(n);
       for (let r = 0; r < n; r++) advRaw[r] = batch.advantages[idx[r]];
-      const adv = cfg.normAdv ? normalizeAdvantages(advRaw) : Float32Array.from(advRaw);
+      const adv = new Tensor(
+        cfg.normAdv ? normalizeAdvantages(advRaw) : Float32Array.from(advRaw),
+        [n],
+      );
 
-      const dist = nets.actor.distribution(obs);
+      const dist = hooks.distributionRows
+        ? hooks.distributionRows(obs, idx)
+        : nets.actor.distribution(obs);
       const newLogProb = dist.logProb(actions);
       const entropy = dist.entropy();
       const newValue = reshape(nets.critic.forward(critObs), [n]);
       const pl = clippedPolicyLoss(
         newLogProb,
         new Tensor(pick(batch.logProbs, idx), [n]),
-        new Tensor(adv, [n]),
+        adv,
         cfg.clipCoef,
       );
       const vl = valueLoss(
@@ -113,9 +125,18 @@ export function ppoUpdate(
         vClip,
       );
       const terms = ppoLoss(pl, vl, entropy, cfg.entCoef, cfg.vfCoef);
-      assertFiniteLoss(terms.total, step);
+      let total = taskCoef === 1 ? terms.total : terms.total.mul(taskCoef);
+      const extra =
+        hooks.extraLoss?.({ actor: nets.actor, obs, actions, advantages: adv, indices: idx }) ??
+        null;
+      if (extra) {
+        total = total.add(extra.loss);
+        for (const [k, v] of Object.entries(extra.stats ?? {}))
+          extraSums[k] = (extraSums[k] ?? 0) + v;
+      }
+      assertFiniteLoss(total, step);
       for (const p of params) p.grad = null;
-      terms.total.backward();
+      total.backward();
       clipGradNorm(params, cfg.maxGradNorm);
       optimizer.step();
       steps++;
@@ -140,5 +161,6 @@ export function ppoUpdate(
     explainedVariance: explainedVariance(batch.values, batch.returns),
     gradientSteps: steps,
     epochs,
+    extra: Object.fromEntries(Object.entries(extraSums).map(([name, v]) => [name, v / k])),
   };
 }

@@ -1,0 +1,62 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runExperiment } from '../../../src/experiments/index.js';
+import { loadA2TValueAgent } from '../../../src/transfer/a2t/index.js';
+import { tempDir } from './helpers.js';
+
+const TRANSFER = fileURLToPath(
+  new URL('../../../src/experiments/methods/transfer.ts', import.meta.url),
+);
+const DQN =
+  '{ learningStarts: 100, trainFrequency: 10, gradientSteps: 1, batchSize: 16, hidden: [8], targetUpdateInterval: 50 }';
+
+describe('a2t with algo dqn (value transfer) through the runner', () => {
+  it('runs beside scratch and finetune, logs attention, saves a loadable agent; distillation refuses dqn', async () => {
+    const dir = tempDir('a2t-dqn-run');
+    const file = join(dir, 'experiment.yaml');
+    writeFileSync(
+      file,
+      `name: a2t-dqn-smoke
+seeds: 1
+env: { id: CartPole-v1, options: { masspole: 0.5, length: 1.0 } }
+imports: [${JSON.stringify(TRANSFER)}]
+source: { name: upright, env: { id: CartPole-v1 }, algo: dqn, totalSteps: 400, hyperparams: ${DQN} }
+methods:
+  - { name: scratch, kind: scratch, algo: dqn, totalSteps: 400, hyperparams: ${DQN} }
+  - { name: finetune, kind: finetune, algo: dqn, totalSteps: 400, hyperparams: ${DQN} }
+  - name: a2t
+    kind: a2t
+    variant: attention
+    algo: dqn
+    totalSteps: 400
+    hyperparams: ${DQN}
+    sources:
+      - { source: upright }
+      - { source: upright, name: inverted, actionMap: { kind: permutation, order: [1, 0] } }
+  - { name: wrong, kind: a2t, variant: distillation, algo: dqn, totalSteps: 400, hyperparams: ${DQN} }
+metrics: { threshold: 30, gridPoints: 10, window: 2 }
+`,
+    );
+    const out = await runExperiment(file, { out: join(dir, 'runs'), workers: 0 });
+    expect(out.failed.map((f) => f.method)).toEqual(['wrong']);
+    expect(out.failed[0].error).toMatch(/variant distillation trains a PPO student; algo 'dqn'/);
+    const methods = out.summary!.methods.filter((m) => m.name !== 'wrong');
+    expect(methods.map((m) => m.name)).toEqual(['scratch', 'finetune', 'a2t']);
+    for (const m of methods.slice(1)) expect(m.transfer).not.toBeNull();
+    expect(out.plots).toContain('plots/a2t-attention.svg');
+    const events = readFileSync(join(out.runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e.event === 'attention' && e.method === 'a2t');
+    // A training phase at steps 110, 120, ..., 390 (DQN trains after learningStarts).
+    expect(events.length).toBe(29);
+    const w = events[0].weights as Record<string, number>;
+    expect(Object.keys(w)).toEqual(['upright', 'inverted', 'base']);
+    const agent = await loadA2TValueAgent(join(out.runDir, 'checkpoints', 'a2t', 'seed-0'));
+    expect(agent.network.components).toEqual(['upright', 'inverted', 'base']);
+    expect(agent.hyperparams.hidden).toEqual([8]);
+  });
+});
