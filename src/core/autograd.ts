@@ -148,16 +148,16 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       const node = t.gradFn;
       if (node) {
         const inputGrads = node.backward(g);
-        // Gradients for inputs that need none are recycled only after every input is handled: a
-        // backward may hand the same buffer (often g itself) to several inputs, e.g. add(frozen,
-        // trainable) returns [g, g].
-        const unused: Tensor[] = [];
+        // Buffers are recycled only after every input is handled: a backward may hand the same
+        // buffer (often g itself) to several inputs, e.g. add returns [g, g], and an input that
+        // already holds a gradient must not free it before the next input takes it.
+        const spent: Tensor[] = [];
         for (let j = 0; j < node.inputs.length; j++) {
           const input = node.inputs[j];
           const ig = inputGrads[j];
           if (!ig) continue;
           if (!input.requiresGrad) {
-            unused.push(ig);
+            spent.push(ig);
             continue;
           }
           if (!sameShape(ig.shape, input.shape)) {
@@ -170,12 +170,9 @@ export function backward(root: Tensor, gradient?: Tensor): void {
           if (acc) pool.drop(acc);
           grads.set(input, sum);
           pool.hold(sum);
-          if (acc) {
-            pool.recycle(acc);
-            pool.recycle(ig);
-          }
+          if (acc) spent.push(acc, ig);
         }
-        for (const u of unused) pool.recycle(u);
+        for (const u of spent) pool.recycle(u);
       }
       pool.recycle(g);
     }

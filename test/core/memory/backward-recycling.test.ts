@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { add, Generator, mul, randn, sum } from '../../../src/index.js';
+import { add, Generator, mul, randn, sum, tanh } from '../../../src/index.js';
 
 // backward() recycles the gradient buffers it allocates. A backward may return one buffer for
 // several inputs (add returns [g, g]); recycling the copy meant for an input that needs no
@@ -28,5 +28,27 @@ describe('backward recycling with inputs that need no gradient', () => {
       sum(mul(add(trainable, frozen), c)).backward();
       expect(Array.from(trainable.grad!.data)).toEqual(Array.from(c.data));
     }
+  });
+
+  it("add(x, y) after x already got a gradient: y still receives add's gradient", () => {
+    const rng = new Generator(1);
+    const x = randn([64, 64], rng);
+    x.requiresGrad = true;
+    const y = randn([64, 64], rng);
+    y.requiresGrad = true;
+    sum(mul(add(x, y), x)).backward();
+    // d/dy sum((x + y) * x) = x
+    expect(Array.from(y.grad!.data)).toEqual(Array.from(x.data));
+  });
+
+  it('a long skip connection: sum(x + tanh(x) + x)', () => {
+    const x = randn([32, 64], new Generator(7));
+    x.requiresGrad = true;
+    const t = tanh(x);
+    sum(add(add(x, t), x)).backward();
+    const td = t.data;
+    const gd = x.grad!.data;
+    // d/dx = 2 + (1 - tanh(x)^2)
+    for (let i = 0; i < x.size; i++) expect(gd[i]).toBeCloseTo(3 - td[i] * td[i], 5);
   });
 });
