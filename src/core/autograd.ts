@@ -258,6 +258,10 @@ function topologicalOrder(root: Tensor): Tensor[] {
 export interface CustomFunction<Ctx> {
   name: string;
   forward(ctx: Ctx, ...inputs: Tensor[]): Tensor;
+  /**
+   * Must not keep gradOutput or the tensors it returns (e.g. memoized in ctx): backward() hands
+   * their buffers back to the memory pool once it has used them.
+   */
   backward(ctx: Ctx, gradOutput: Tensor): (Tensor | null)[];
 }
 

@@ -41,9 +41,11 @@ export function linear(
       `linear: bias ${formatShape(bias.shape)} does not match ${outF} output features`,
     );
   }
-  const rows = inF === 0 ? 0 : x.size / inF;
-  // Every element is written: the bias rows below, or the GEMM with beta 0.
-  const out = outputTensor([...x.shape.slice(0, -1), outF], x.dtype);
+  const rows = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  // Every element is written: the bias rows below, or the GEMM with beta 0. With no input
+  // features there is no GEMM, so the output starts from zeros (plus the bias).
+  const outShape = [...x.shape.slice(0, -1), outF];
+  const out = inF === 0 ? newTensor(outShape, x.dtype) : outputTensor(outShape, x.dtype);
   const od = out.data as FloatArray;
   if (bias && rows > 0) {
     // One row, then doubling copies: ~log2(rows) memmoves instead of one call per row.
@@ -77,7 +79,7 @@ export function linear(
       alpha: 1,
       beta,
     });
-  gemm(x, weight, od, rows, outF, inF, false, outIn, bias ? 1 : 0);
+  if (inF > 0) gemm(x, weight, od, rows, outF, inF, false, outIn, bias ? 1 : 0);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record('linear', inputs, out, (g) => {
     let dx: Tensor | null = null;
