@@ -11,6 +11,12 @@ import { release, setAcquireHook, storageOf, type Storage } from './pool.js';
  * Reading a released tensor afterwards throws ReleasedTensorError. A raw `.data` array taken out
  * of a tensor is not protected: copy it (`slice()`) if it must outlive the scope. Storage the
  * scope did not allocate (parameters, optimizer state, `.grad`s, user arrays) is never touched.
+ *
+ * Run backward() inside the same scope as the forward pass: several ops' backward closures hold
+ * raw arrays of their inputs, which a released buffer would feed stale values rather than throw.
+ * fn must be synchronous (a returned Promise is not searched for tensors), and a returned view
+ * of at most 16 float32 elements at the start of a larger buffer is not seen: copy such a small
+ * result (or keep() its source) to take it out of the scope.
  */
 const stack: Set<Storage>[] = [];
 
