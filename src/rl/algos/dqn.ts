@@ -59,6 +59,7 @@ export const dqnSchema = z
     endEpsilon: z.number().min(0).max(1).default(0.05),
     /** Fraction of totalSteps over which epsilon falls from start to end. */
     explorationFraction: z.number().min(0).max(1).default(0.5),
+    /** Env steps of uniformly random actions (SB3's warm-up) before the first update. */
     learningStarts: z.number().int().min(0).default(10_000),
     /** Env steps between updates. */
     trainFrequency: z.number().int().positive().default(10),
@@ -260,10 +261,11 @@ export async function trainDQN(options: TrainOptions): Promise<TrainResult & { a
   try {
     for (let globalStep = 0; globalStep < options.totalSteps; globalStep++) {
       epsilon = linearSchedule(hp.startEpsilon, hp.endEpsilon, explorationSteps, globalStep);
-      const action =
-        actRng.uniform() < epsilon
-          ? actionSpace.sample(actRng)
-          : actionSpace.start + argmax(agent.qValues(obs));
+      // SB3's warm-up: uniformly random actions until learningStarts transitions are stored.
+      const explore = globalStep < hp.learningStarts || actRng.uniform() < epsilon;
+      const action = explore
+        ? actionSpace.sample(actRng)
+        : actionSpace.start + argmax(agent.qValues(obs));
       const r = env.step(action);
       // On truncation r.observation is the true final observation: bootstrap from it.
       const nextObs = flattenObservation(obsSpace, r.observation);
@@ -276,13 +278,13 @@ export async function trainDQN(options: TrainOptions): Promise<TrainResult & { a
         obs = Float32Array.from(nextObs);
       }
 
-      if (globalStep > hp.learningStarts) {
-        if (globalStep % hp.trainFrequency === 0) {
-          for (let g = 0; g < hp.gradientSteps; g++) trainStep();
-        }
-        if (globalStep % hp.targetUpdateInterval === 0) {
-          updateTarget(qNetwork, targetNetwork, hp.tau);
-        }
+      // Counted as SB3's num_timesteps (transitions stored so far): the target follows every
+      // targetUpdateInterval env steps from the start, and a round of gradientSteps runs after
+      // each trainFrequency steps once more than learningStarts are stored.
+      const stored = globalStep + 1;
+      if (stored % hp.targetUpdateInterval === 0) updateTarget(qNetwork, targetNetwork, hp.tau);
+      if (stored > hp.learningStarts && stored % hp.trainFrequency === 0) {
+        for (let g = 0; g < hp.gradientSteps; g++) trainStep();
       }
       tracker.progress(globalStep + 1, { epsilon, loss: lastLoss, q: lastQ });
     }
