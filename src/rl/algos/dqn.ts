@@ -6,10 +6,15 @@
  * gradient clipping, and double DQN (van Hasselt et al. 2016: the online network picks the next
  * action, the target network values it).
  *
- * Defaults are CleanRL's; CartPole-v1 uses rl-zoo's tuned hyperparameters (tunedDefaults).
- * Measured with them (seed 1, 50k steps, wasm kernels on 2 shared cores): 171 s of training,
- * deterministic eval 500 +- 0 over 100 episodes (solved: >= 475). `examples/cartpole-dqn.ts`
- * reproduces the run.
+ * Defaults are CleanRL's; CartPole-v1 uses rl-zoo's hyperparameters (tunedDefaults). The
+ * loop counts steps as SB3 does, which those hyperparameters assume: uniformly random actions for
+ * the first learningStarts steps, then target updates and training rounds keyed to the number of
+ * transitions stored. Measured (50k steps, wasm kernels, 2 cores shared with other jobs;
+ * `osmosis rl train --algo dqn --env CartPole-v1 --seed S`, then `osmosis rl eval --episodes 100`):
+ * deterministic eval 500 +- 0 for each of seeds 1..5 (solved: >= 475), 78-114 s wall, 64-69 s CPU
+ * per seed. With CleanRL's step counting (epsilon-greedy warm-up, training one step later) the
+ * same seeds gave 181, 500, 500, 55 and 435: only two solved. `examples/cartpole-dqn.ts`
+ * reproduces seed 1.
  */
 import { z } from 'zod';
 import {
@@ -76,7 +81,10 @@ export const dqnSchema = z
 
 export type DQNHyperparams = z.infer<typeof dqnSchema>;
 
-/** rl-zoo's hyperparams/dqn.yml (their budget for CartPole-v1 is 5e4 steps). */
+/**
+ * rl-zoo's hyperparams/dqn.yml ("Almost Tuned" for CartPole-v1, budget 5e4 steps); the Huber loss
+ * and maxGradNorm 10 are SB3's DQN defaults, which that file leaves implicit.
+ */
 const tunedDefaults: Record<string, Partial<DQNHyperparams>> = {
   'CartPole-v1': {
     learningRate: 2.3e-3,
