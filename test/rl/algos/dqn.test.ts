@@ -13,7 +13,7 @@ class ForeverEnv extends Env<Float32Array, number> {
     this.seedReset(args);
     return { observation: new Float32Array(1), info: {} };
   }
-  step() {
+  step(_action?: number) {
     return {
       observation: new Float32Array(1),
       reward: 1,
@@ -24,15 +24,26 @@ class ForeverEnv extends Env<Float32Array, number> {
   }
 }
 
+/** ForeverEnv that records every action it is given (in `actionLog`). */
+const actionLog: number[] = [];
+class RecordingEnv extends ForeverEnv {
+  override step(action: number) {
+    actionLog.push(action);
+    return super.step();
+  }
+}
+
 beforeAll(() => {
   register({ id: 'test-dqn/Forever-v0', entryPoint: () => new ForeverEnv(), maxEpisodeSteps: 3 });
+  register({ id: 'test-dqn/Recording-v0', entryPoint: () => new RecordingEnv() });
 });
 afterAll(() => {
   unregister('test-dqn/Forever-v0');
+  unregister('test-dqn/Recording-v0');
 });
 
 describe('DQN', () => {
-  // Measured: ~10 s of CPU (12k steps, ~2.8k gradient steps of batch 64); eval mean ~185.
+  // Measured: ~10 s of CPU (12k steps, ~2.8k gradient steps of batch 64); eval mean ~139.
   it('learns CartPole-v1 to a mean eval return > 100 within 12k steps (seed 1)', async () => {
     const { agent, episodes } = await trainDQN({
       envId: 'CartPole-v1',
@@ -102,6 +113,40 @@ describe('DQN', () => {
       expect(q[0]).toBeCloseTo(2, 1);
       expect(q[1]).toBeCloseTo(2, 1);
     }
+  });
+
+  it('counts steps as SB3: random warm-up, then a training round every trainFrequency steps', async () => {
+    // Epsilon 0 throughout: after the warm-up every action is the (constant) greedy one, while
+    // the first learningStarts actions are uniformly random whatever epsilon says.
+    actionLog.length = 0;
+    const firstLoss: number[] = [];
+    await trainDQN({
+      envId: 'test-dqn/Recording-v0',
+      seed: 3,
+      totalSteps: 200,
+      hyperparams: {
+        hidden: [4],
+        startEpsilon: 0,
+        endEpsilon: 0,
+        learningStarts: 120,
+        trainFrequency: 32,
+        batchSize: 8,
+        learningRate: 1e-9, // too small to change the greedy action
+        targetUpdateInterval: 10,
+      },
+      onProgress: (p) => {
+        if (Number.isFinite(p.metrics?.loss) && firstLoss.length === 0)
+          firstLoss.push(p.globalStep);
+      },
+    });
+    expect(actionLog).toHaveLength(200);
+    const warmUp = actionLog.slice(0, 120);
+    expect(warmUp.filter((a) => a === 0).length).toBeGreaterThan(30);
+    expect(warmUp.filter((a) => a === 1).length).toBeGreaterThan(30);
+    expect(new Set(actionLog.slice(120)).size).toBe(1);
+    // SB3 trains once num_timesteps (transitions stored) is a multiple of train_freq and
+    // exceeds learning_starts: first at 128, not after the 129th step.
+    expect(firstLoss).toEqual([128]);
   });
 
   it('acts greedily when deterministic, epsilon-greedily otherwise', async () => {
