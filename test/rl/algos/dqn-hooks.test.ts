@@ -39,8 +39,7 @@ describe('dqn hooks (the one DQN loop A2T value transfer plugs into)', () => {
     });
     expect(hooked.episodes).toEqual(plain.episodes);
     expect(weights(hooked.online)).toEqual(weights(plain.agent.qNetwork));
-    // Steps 310, 320, ..., 1490 train.
-    expect(phases).toBe(119);
+    expect(phases).toBe(120); // after 310, 320, ..., 1500 stored transitions (SB3 counting)
   });
 
   it('an extra loss is added to the TD loss and its statistics reported per phase', async () => {
@@ -63,7 +62,7 @@ describe('dqn hooks (the one DQN loop A2T value transfer plugs into)', () => {
       },
       afterTrain: (u) => stats.push(u.stats),
     });
-    expect(stats.length).toBe(119);
+    expect(stats.length).toBe(120);
     expect(stats.every((s) => s.qSquare > 0)).toBe(true);
     const plain = await trainDQN(options);
     expect(weights(run.online)).not.toEqual(weights(plain.agent.qNetwork));

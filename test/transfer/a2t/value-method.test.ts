@@ -51,8 +51,8 @@ metrics: { threshold: 30, gridPoints: 10, window: 2 }
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .filter((e) => e.event === 'attention' && e.method === 'a2t');
-    // A training phase at steps 110, 120, ..., 390 (DQN trains after learningStarts).
-    expect(events.length).toBe(29);
+    // A training phase after 110, 120, ..., 400 stored transitions (SB3 counting).
+    expect(events.length).toBe(30);
     const w = events[0].weights as Record<string, number>;
     expect(Object.keys(w)).toEqual(['upright', 'inverted', 'base']);
     const agent = await loadA2TValueAgent(join(out.runDir, 'checkpoints', 'a2t', 'seed-0'));
