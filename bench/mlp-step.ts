@@ -1,4 +1,4 @@
-import { Generator, mseLoss, randn } from '../src/core/index.js';
+import { Generator, memoryScope, mseLoss, randn } from '../src/core/index.js';
 import { MLP } from '../src/nn/index.js';
 import { Adam } from '../src/optim/index.js';
 import { median, timeRuns } from './harness.js';
@@ -16,13 +16,14 @@ export function runMlpStep(options: { steps?: number; warmup?: number }) {
   const x = randn([64, 4], rng);
   const y = randn([64, 2], rng);
   let loss = 0;
-  const step = (): void => {
-    optimizer.zeroGrad({ setToNone: false });
-    const l = mseLoss(model.forward(x), y);
-    l.backward();
-    optimizer.step();
-    loss = l.item();
-  };
+  const step = (): void =>
+    memoryScope(() => {
+      optimizer.zeroGrad({ setToNone: false });
+      const l = mseLoss(model.forward(x), y);
+      l.backward();
+      optimizer.step();
+      loss = l.item();
+    });
   const samplesMs = timeRuns(step, options.warmup ?? 200, options.steps ?? 2000);
   const samples = samplesMs.map((ms) => ms * 1000);
   return {
