@@ -7,7 +7,8 @@ import { median, timeRuns } from './harness.js';
  * One training step of the RL-sized MLP (4 -> 64 -> 64 -> 2, tanh), batch 64, MSE, Adam: the
  * workload where per-op overhead, not FLOPs, decides the time. Gradients are zeroed in place
  * (setToNone: false) so the loop reuses its gradient buffers, as a training loop should; the
- * PyTorch twin drops them (set_to_none=True), its fastest setting.
+ * PyTorch twin drops them (set_to_none=True), its fastest setting. Each step runs in a
+ * memoryScope, so the op outputs go back to the memory pool and the next step reuses them.
  */
 export function runMlpStep(options: { steps?: number; warmup?: number }) {
   const rng = new Generator(0);
