@@ -53,15 +53,15 @@ function unbroadcast(g: Tensor, shape: Shape): Tensor {
 export function add(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = operands('add', a, b);
   return record('add', [x, y], apply('add', x, y), (g) => [
-    unbroadcast(g, x.shape),
-    unbroadcast(g, y.shape),
+    x.requiresGrad ? unbroadcast(g, x.shape) : null,
+    y.requiresGrad ? unbroadcast(g, y.shape) : null,
   ]);
 }
 
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = operands('sub', a, b);
   return record('sub', [x, y], apply('sub', x, y), (g) => [
-    unbroadcast(g, x.shape),
+    x.requiresGrad ? unbroadcast(g, x.shape) : null,
     y.requiresGrad ? unbroadcast(neg(g), y.shape) : null,
   ]);
 }

@@ -89,8 +89,9 @@ export function rmsNorm(x: Tensor, weight: Tensor | null, eps = 1e-6): Tensor {
   }
   const inputs = weight ? [x, weight] : [x];
   return record('rmsNorm', inputs, out, (g) => {
-    const dx = newTensor(x.shape, g.dtype);
-    const dw = weight ? newTensor(weight.shape, g.dtype) : null;
+    // A frozen weight (LoRA on Llama) gets no gradient: nobody would read it.
+    const dx = x.requiresGrad ? newTensor(x.shape, g.dtype) : null;
+    const dw = weight?.requiresGrad ? newTensor(weight.shape, g.dtype) : null;
     const gd = g.data;
     for (let r = 0; r < rows; r++) {
       const o = r * cols;
@@ -102,6 +103,7 @@ export function rmsNorm(x: Tensor, weight: Tensor | null, eps = 1e-6): Tensor {
         dot += gw * xd[o + j] * rs;
         if (dw) dw.data[j] += gd[o + j] * xd[o + j] * rs;
       }
+      if (!dx) continue;
       dot /= cols;
       for (let j = 0; j < cols; j++) {
         const gw = gd[o + j] * (wd ? wd[j] : 1);
