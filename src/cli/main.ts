@@ -18,7 +18,8 @@ const commands: Command[] = [
   },
   {
     name: 'bench',
-    summary: 'run a benchmark (gemm, gpt-step, mlp-step, env-cartpole, env-spread)',
+    summary:
+      'run a benchmark (gemm, gpt-step, lora-step, generate, mlp-step, env-cartpole, env-spread)',
     run: benchCommand,
   },
   {
