@@ -1,5 +1,6 @@
 import {
   formatShape,
+  memoryScope,
   noGrad,
   ShapeError,
   Tensor,
@@ -111,26 +112,33 @@ export function* streamGenerate(
       const T = rows[0].length;
       const start = useCache && past ? fed : 0;
       const feed = rows.map((r) => r.slice(start));
-      const out = noGrad(() =>
-        model.forward({
-          inputIds: new Tensor(Int32Array.from(feed.flat()), [B, T - start]),
-          attentionMask: mask ? new Tensor(Int32Array.from(mask.flat()), [B, T]) : undefined,
-          positionIds: mask ? positionIds(mask, start) : undefined,
-          pastKeyValues: start > 0 ? past : undefined,
-          useCache,
-        }),
-      );
+      // A scope per step hands the step's activations back to the memory pool, so the next
+      // step reuses them; only the cache and the last position's scores leave it.
+      const out = memoryScope(() => {
+        const o = noGrad(() =>
+          model.forward({
+            inputIds: new Tensor(Int32Array.from(feed.flat()), [B, T - start]),
+            attentionMask: mask ? new Tensor(Int32Array.from(mask.flat()), [B, T]) : undefined,
+            positionIds: mask ? positionIds(mask, start) : undefined,
+            pastKeyValues: start > 0 ? past : undefined,
+            useCache,
+          }),
+        );
+        const [, Tout, V] = o.logits.shape;
+        const last = rows.map((_, b) => {
+          const offset = (b * Tout + Tout - 1) * V;
+          return Float32Array.from(o.logits.data.subarray(offset, offset + V));
+        });
+        return { pastKeyValues: o.pastKeyValues, last };
+      });
       if (useCache && !out.pastKeyValues) useCache = false; // the model has no cache: recompute
       past = useCache ? out.pastKeyValues : undefined;
       fed = T;
-      const [, Tout, V] = out.logits.shape;
       const tokens: number[] = [];
       for (let b = 0; b < B; b++) {
         let token = pad;
         if (!finished[b]) {
-          const offset = (b * Tout + Tout - 1) * V;
-          const scores = Float32Array.from(out.logits.data.subarray(offset, offset + V));
-          token = nextToken(scores, rows[b], options, options.rng);
+          token = nextToken(out.last[b], rows[b], options, options.rng);
           if (stop.has(token)) finished[b] = true;
         }
         rows[b].push(token);
