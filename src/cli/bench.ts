@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runEnvCartPole, runEnvSpread } from '../../bench/env.js';
 import { runGemm } from '../../bench/gemm.js';
+import { runGenerate } from '../../bench/generate.js';
 import { runGptStep } from '../../bench/gpt-step.js';
 import { peakRssMb } from '../../bench/harness.js';
 import { runLoraStep } from '../../bench/lora-step.js';
@@ -16,6 +17,7 @@ Benchmarks (each has a PyTorch twin under bench/pytorch/; docs/benchmarks.md has
   gemm      float32 matrix products at 256/512/1024 (plus transposed variants): GFLOP/s
   gpt-step  one training step of a small GPT (d_model 256, 4 layers, seq 128, batch 8): ms
   lora-step LoRA r=8 step vs the frozen base's forward+backward, gpt-step model: ms and ratio
+  generate  greedy generation, 32-token prompt + 128 new, batch 1, with and without KV cache: tokens/s
   mlp-step  one training step of a 4-64-64-2 tanh MLP, batch 64, MSE, Adam: microseconds
   env-cartpole  CartPole-v1 steps/s, random actions, one thread (twin: bench/python/env_speed.py)
   env-spread    SimpleSpread-v3 agent-steps/s through the ParallelEnv API, one thread
@@ -23,7 +25,7 @@ Benchmarks (each has a PyTorch twin under bench/pytorch/; docs/benchmarks.md has
 Options:
   --backend   kernel backend (default: OSMOSIS_BACKEND or wasm)
   --threads   threads for the kernels (default: all cores)
-  --steps     timed steps (gpt-step 10, lora-step 10 pairs, mlp-step 2000, gemm repeats 10)
+  --steps     timed steps (gpt-step 10, lora-step 10 pairs, generate 5 pairs, mlp-step 2000, gemm repeats 10)
   --warmup    untimed steps first
   --json      print one JSON object on stdout
 `;
@@ -32,6 +34,7 @@ const benches = {
   gemm: (o: { steps?: number }) => runGemm({ repeats: o.steps }),
   'gpt-step': runGptStep,
   'lora-step': runLoraStep,
+  generate: runGenerate,
   'mlp-step': runMlpStep,
   'env-cartpole': runEnvCartPole,
   'env-spread': runEnvSpread,
