@@ -85,6 +85,8 @@ export class PeftModel extends Module {
   readonly #extras = new Map<string, Record<string, unknown>>();
   readonly #wrappers = new Map<string, ModulesToSaveWrapper>();
   #active: string;
+  /** AdapterHub's Stack when set (setAdapterStack); #active is then the adapter that trains. */
+  #stack: readonly string[] | null = null;
   #disabled = 0;
   readonly #rng: Generator;
   readonly #onWarning: WarningHandler;
@@ -215,7 +217,40 @@ export class PeftModel extends Module {
       this.tuner.unmerge!();
     }
     this.#active = name;
+    this.#stack = null;
     this.activate();
+  }
+
+  /**
+   * AdapterHub's Stack composition (MAD-X): forward runs the named adapters one after the other
+   * at every site, e.g. ['lang', 'task']; only `train` (default: the last) is trainable and it
+   * becomes the active adapter. setAdapter ends the stack. Bottleneck adapters only.
+   */
+  setAdapterStack(names: readonly string[], train = names[names.length - 1]): void {
+    if (!this.tuner.setActiveStack) {
+      throw new ValueError(
+        `PeftModel.setAdapterStack: ${this.method.name} adapters cannot be stacked (bottleneck adapters can)`,
+      );
+    }
+    if (names.length === 0 || new Set(names).size !== names.length) {
+      throw new ValueError(
+        `PeftModel.setAdapterStack: need distinct adapter names, got [${names.join(', ')}]`,
+      );
+    }
+    for (const n of names) this.requireAdapter(n);
+    if (!names.includes(train)) {
+      throw new ValueError(
+        `PeftModel.setAdapterStack: train '${train}' is not in the stack [${names.join(', ')}]`,
+      );
+    }
+    this.#stack = [...names];
+    this.#active = train;
+    this.activate();
+  }
+
+  /** The stacked adapters in order, or null when a single adapter is active. */
+  get activeStack(): string[] | null {
+    return this.#stack ? [...this.#stack] : null;
   }
 
   /** Remove an adapter; deleting the active one activates the first remaining adapter. */
@@ -231,6 +266,7 @@ export class PeftModel extends Module {
     this.#configs.delete(name);
     this.#extras.delete(name);
     if (this.#active === name) this.#active = [...this.#configs.keys()][0];
+    if (this.#stack?.includes(name)) this.#stack = null;
     this.activate();
   }
 
@@ -278,7 +314,8 @@ export class PeftModel extends Module {
   }
 
   private setLayersActive(name: string | null): void {
-    this.tuner.setActiveAdapter(name);
+    if (name !== null && this.#stack) this.tuner.setActiveStack!(this.#stack);
+    else this.tuner.setActiveAdapter(name);
     for (const w of this.#wrappers.values()) w.setActiveAdapter(name);
   }
 

@@ -47,6 +47,8 @@ export interface Tuner<C extends BasePeftConfig = BasePeftConfig> {
   addAdapter(name: string, config: C, ctx: TunerContext): void;
   deleteAdapter(name: string): void;
   setActiveAdapter(name: string | null): void;
+  /** Run several adapters one after the other (AdapterHub's Stack), for methods that can. */
+  setActiveStack?(names: readonly string[]): void;
   /** The parameters that training an adapter updates (modules_to_save aside). */
   adapterParameters(name: string, config: C): Parameter[];
   /**

@@ -102,14 +102,20 @@ interface SiteOptions {
 
 /**
  * The adapters at one residual connection, keyed by name (AdapterHub's BottleneckLayer.adapters),
- * with its forward: AdapterHub's pre_forward / Adapter / post_forward for a single active adapter.
+ * with its forward: AdapterHub's pre_forward / Adapter / post_forward.
  *   Houlsby (original_ln_before false): out = norm(h + A(h) + residual)
  *   Pfeiffer (original_ln_before true): out = norm(h + A(norm(h + residual)) + residual)
  * with norm the identity for pre-norm blocks. With no active adapter it is the plain residual.
+ *
+ * Several active adapters are AdapterHub's Stack (MAD-X: language adapter, then task adapter):
+ * as its compose_stack, each adapter's pre_forward runs on the previous adapter's output, so
+ * each adapter sees that output as the sublayer output, and the last adapter's post_forward
+ * finishes. For the Pfeiffer and Houlsby configs this is applying the adapters' residual maps
+ * x -> x + A(x) one after the other. Adapters absent from this site (leave_out) are skipped.
  */
 export class BottleneckDict extends AdapterDict<BottleneckAdapter> implements ResidualAdapter {
   readonly #options = new Map<string, SiteOptions>();
-  #active: string | null = null;
+  #active: readonly string[] = [];
 
   addAdapter(name: string, adapter: BottleneckAdapter, config: BottleneckConfig): void {
     this.set(name, adapter);
@@ -123,18 +129,38 @@ export class BottleneckDict extends AdapterDict<BottleneckAdapter> implements Re
   deleteAdapter(name: string): void {
     this.delete(name);
     this.#options.delete(name);
-    if (this.#active === name) this.#active = null;
+    this.#active = this.#active.filter((n) => n !== name);
   }
 
   setActiveAdapter(name: string | null): void {
-    this.#active = name;
+    this.#active = name === null ? [] : [name];
+  }
+
+  /** Run these adapters in order (AdapterHub's Stack). */
+  setActiveStack(names: readonly string[]): void {
+    this.#active = [...names];
   }
 
   forward(h: Tensor, input: Tensor, norm: LayerNorm | null): Tensor {
-    const name = this.#active;
-    if (name === null || !this.has(name)) {
+    const names = this.#active.filter((n) => this.has(n));
+    if (names.length === 0) {
       return norm ? norm.forward(add(h, input)) : add(h, input);
     }
+    let out = h;
+    for (const name of names)
+      out = this.get(name).forward(...this.preForward(name, out, input, norm));
+    const last = this.#options.get(names[names.length - 1])!;
+    if (last.originalLnAfter) out = norm ? norm.forward(add(out, input)) : add(out, input);
+    return out;
+  }
+
+  /** AdapterHub's Adapter.pre_forward: the adapter's input and its residual. */
+  private preForward(
+    name: string,
+    h: Tensor,
+    input: Tensor,
+    norm: LayerNorm | null,
+  ): [Tensor, Tensor] {
     const o = this.#options.get(name)!;
     let hidden = h;
     let residual: Tensor = h;
@@ -144,9 +170,7 @@ export class BottleneckDict extends AdapterDict<BottleneckAdapter> implements Re
       if (norm) hidden = norm.forward(hidden);
     }
     if (o.residualBeforeLn === false) residual = hidden;
-    let out = this.get(name).forward(hidden, residual);
-    if (o.originalLnAfter) out = norm ? norm.forward(add(out, input)) : add(out, input);
-    return out;
+    return [hidden, residual];
   }
 }
 

@@ -113,6 +113,10 @@ export class BottleneckModel extends Module implements Tuner<BottleneckConfig> {
     for (const s of this.sites()) s.setActiveAdapter(name);
   }
 
+  setActiveStack(names: readonly string[]): void {
+    for (const s of this.sites()) s.setActiveStack(names);
+  }
+
   adapterParameters(name: string): Parameter[] {
     return this.sites()
       .filter((s) => s.has(name))
