@@ -93,10 +93,18 @@ export function runLoraStep(options: {
       loraLoss = l.item();
     });
 
-  const time = (fn: () => void): number => {
+  // Wall and process CPU time (all threads) of one step: on a shared machine a one-thread run's
+  // CPU time is the steadier estimate of its quiet-machine wall time.
+  const frozenCpu: number[] = [];
+  const loraCpu: number[] = [];
+  const time = (fn: () => void, cpu: number[]): number => {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
-    return performance.now() - t0;
+    const wall = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+    return wall;
   };
   const warmup = options.warmup ?? 2;
   for (let i = 0; i < warmup; i++) {
@@ -109,11 +117,11 @@ export function runLoraStep(options: {
   for (let i = 0; i < steps; i++) {
     // Alternate which goes first, so neither always runs right after the other's allocations.
     if (i % 2 === 0) {
-      frozenMs.push(time(frozenStep));
-      loraMs.push(time(loraStep));
+      frozenMs.push(time(frozenStep, frozenCpu));
+      loraMs.push(time(loraStep, loraCpu));
     } else {
-      loraMs.push(time(loraStep));
-      frozenMs.push(time(frozenStep));
+      loraMs.push(time(loraStep, loraCpu));
+      frozenMs.push(time(frozenStep, frozenCpu));
     }
   }
   const frozenMedian = median(frozenMs);
@@ -126,6 +134,9 @@ export function runLoraStep(options: {
     frozenSamples: subsample(frozenMs),
     ratio: loraMedian / frozenMedian,
     pairRatioMedian: median(loraMs.map((l, i) => l / frozenMs[i])),
+    cpuMedian: median(loraCpu),
+    frozenCpuMedian: median(frozenCpu),
+    cpuRatio: median(loraCpu) / median(frozenCpu),
     trainableParams: trainable.reduce((n, p) => n + p.size, 0),
     batch: B,
     seq: T,
