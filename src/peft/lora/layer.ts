@@ -153,9 +153,14 @@ export class LoraLayer extends Module {
     const y = this.base_layer.forward(x);
     const name = this.#active;
     if (name === null || this.merged || !this.hasAdapter(name)) return y;
-    const h = this.lora_dropout.get(name).forward(x);
-    const delta = this.lora_B.get(name).forward(this.lora_A.get(name).forward(h));
-    return add(y, scale(delta, this.scaling(name)));
+    const h = this.lora_A.get(name).forward(this.lora_dropout.get(name).forward(x));
+    const b = this.lora_B.get(name);
+    const s = this.scaling(name);
+    // Scale the rank-r activations rather than the full-width delta (r/out of the work, both
+    // ways); B(s·h) = s·B(h) needs B without bias. Scaling 1 (alpha = r) costs nothing.
+    if (s === 1) return add(y, b.forward(h));
+    if (b.bias === null) return add(y, b.forward(scale(h, s)));
+    return add(y, scale(b.forward(h), s));
   }
 
   /** scaling · B A, laid out like the base weight ([in, out] for Conv1D). */
