@@ -12,6 +12,7 @@ export {
   layerNormBackwardRows,
 } from './rows';
 export { gelu, geluBackward, adamStep } from './pointwise';
+export { tanhForward, tanhBackward } from './tanh';
 
 /** First byte past this module's static data; JS lays out its regions above it. */
 export function heapBase(): usize {

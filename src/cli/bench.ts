@@ -11,7 +11,7 @@ import { useBackend } from '../core/backend/select.js';
 import { ValueError } from '../core/errors.js';
 import type { CommandIO } from './io.js';
 
-const USAGE = `Usage: osmosis bench <name> [--backend wasm|blas|js] [--threads N] [--steps N] [--warmup N] [--json]
+const USAGE = `Usage: osmosis bench <name> [--backend wasm|blas|js] [--threads N] [--steps N] [--warmup N] [--no-scope] [--json]
 
 Benchmarks (each has a PyTorch twin under bench/pytorch/; docs/benchmarks.md has the ratios):
   gemm      float32 matrix products at 256/512/1024 (plus transposed variants): GFLOP/s
@@ -27,6 +27,7 @@ Options:
   --threads   threads for the kernels (default: all cores)
   --steps     timed steps (gpt-step 10, lora-step 10 pairs, generate 5 pairs, mlp-step 2000, gemm repeats 10)
   --warmup    untimed steps first
+  --no-scope  mlp-step only: run each step outside a memoryScope (fresh buffers, no pool reuse)
   --json      print one JSON object on stdout
 `;
 
@@ -50,6 +51,7 @@ export async function benchCommand(args: string[], io: CommandIO): Promise<numbe
       steps: { type: 'string' },
       warmup: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'no-scope': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -77,6 +79,7 @@ export async function benchCommand(args: string[], io: CommandIO): Promise<numbe
   const result = benches[name as keyof typeof benches]({
     steps: int('steps', values.steps),
     warmup: int('warmup', values.warmup),
+    scope: !values['no-scope'],
   });
   const record = {
     name,

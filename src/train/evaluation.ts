@@ -3,7 +3,7 @@
  * over a dataset in order, the loss averaged over examples (each batch's mean loss weighted by its
  * size, as Hugging Face), logits and labels gathered for computeMetrics.
  */
-import { noGrad, type Tensor } from '../core/index.js';
+import { memoryScope, noGrad, type Tensor } from '../core/index.js';
 import { batchSizeOf, concatPadded, type DataCollator, type Dataset } from './data.js';
 import type { ComputeMetrics, PredictionOutput, TrainableModel, TrainerOptions } from './types.js';
 
@@ -38,24 +38,30 @@ export function predictionLoop<T>(o: PredictionLoopOptions<T>): PredictionOutput
         for (let i = s; i < Math.min(s + o.batchSize, dataset.length); i++) {
           examples.push(dataset[i]!);
         }
-        const batch = o.collator(examples);
-        const out = model.forward(batch);
-        const n = batchSizeOf(batch);
-        const loss = o.computeLoss ? o.computeLoss(model, batch) : out.loss;
-        if (loss) {
-          lossSum += loss.item() * n;
-          lossCount += n;
-        }
-        if (!o.gather) continue;
-        const labelIds = batch[o.labelNames[0]!] ?? null;
-        if (out.logits) {
+        // Each batch's activations go back to the memory pool; what is gathered is returned
+        // from the scope, which keeps it.
+        const kept = memoryScope(() => {
+          const batch = o.collator(examples);
+          const out = model.forward(batch);
+          const n = batchSizeOf(batch);
+          const loss = o.computeLoss ? o.computeLoss(model, batch) : out.loss;
+          if (loss) {
+            lossSum += loss.item() * n;
+            lossCount += n;
+          }
+          if (!o.gather) return null;
+          const labelIds = batch[o.labelNames[0]!] ?? null;
           const pre = o.preprocessLogitsForMetrics;
-          logits.push(pre ? pre(out.logits, labelIds) : out.logits);
-        }
-        for (const name of o.labelNames) {
-          const t = batch[name];
+          const batchLogits = out.logits ? (pre ? pre(out.logits, labelIds) : out.logits) : null;
+          const batchLabels = o.labelNames.map((name) => batch[name] ?? null);
+          return { batchLogits, batchLabels };
+        });
+        if (!kept) continue;
+        if (kept.batchLogits) logits.push(kept.batchLogits);
+        o.labelNames.forEach((name, j) => {
+          const t = kept.batchLabels[j];
           if (t) labels.set(name, [...(labels.get(name) ?? []), t]);
-        }
+        });
       }
     });
   } finally {

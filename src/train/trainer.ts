@@ -22,6 +22,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import {
   CheckpointError,
+  memoryScope,
   mul,
   NonFiniteError,
   saveSafetensors,
@@ -213,7 +214,9 @@ export class Trainer<T = Record<string, unknown>> {
         let stoppedByCallback = false;
         while (s < plan.updatesPerEpoch && this.state.globalStep < plan.maxSteps) {
           this.fire('onStepBegin');
-          const info = this.trainingStep(order, e, s, params, session);
+          // The step's activations and gradient buffers go back to the memory pool when it
+          // ends, so the next step reuses them instead of allocating (core/memory/scope.ts).
+          const info = memoryScope(() => this.trainingStep(order, e, s, params, session));
           s += 1;
           this.state.globalStep += 1;
           this.state.epoch = e + s / plan.updatesPerEpoch;

@@ -84,6 +84,14 @@ export interface Backend {
   geluBackward(x: FloatArray, dy: FloatArray, dx: FloatArray, approximate: 'none' | 'tanh'): void;
 
   /**
+   * Elementwise tanh (out may be x). float32 uses a rational approximation evaluated in float64
+   * (within 4 float32 ulps of Math.tanh); every backend gives the same bits for it.
+   */
+  tanh(x: FloatArray, out: FloatArray): void;
+  /** dx = dy * (1 - y^2), where y = tanh(x); dx may be dy or y. */
+  tanhBackward(y: FloatArray, dy: FloatArray, dx: FloatArray): void;
+
+  /**
    * One fused Adam/AdamW update of a parameter in place (PyTorch semantics):
    *   g' = g + weightDecay*p (Adam, L2) ; p *= 1 - lr*weightDecay (AdamW, decoupled)
    *   m = b1*m + (1-b1)*g' ; v = b2*v + (1-b2)*g'^2

@@ -5,7 +5,7 @@ import { ValueError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { makeUnaryKernel } from './broadcast.js';
 import { linear, type LinearOpOptions } from './linear.js';
-import { assertFloat, newTensor } from './util.js';
+import { assertFloat, newTensor, outputTensor } from './util.js';
 
 interface UnaryKernels {
   forward(x: FloatArray, out: FloatArray, p: number, q: number): void;
@@ -22,15 +22,9 @@ interface UnaryKernels {
 /**
  * Loops for an elementwise op from its forward expression in `x` (scalar params p, q) and its
  * derivative expression in `x`, `y` (the output), `g` (the incoming gradient), p and q.
- * `forward32`, when given, replaces the forward loop for float32 arrays (a faster formula that is
- * exact to float32 precision but not to float64). Kernels may run in place (out === x).
+ * Kernels may run in place (out === x).
  */
-function unaryKernels(
-  forward: string,
-  derivative: string,
-  forward32?: (x: Float32Array, out: Float32Array) => void,
-): UnaryKernels {
-  const fwd = makeUnaryKernel(forward);
+function unaryKernels(forward: string, derivative: string): UnaryKernels {
   const backward = new Function(
     'X',
     'Y',
@@ -40,22 +34,17 @@ function unaryKernels(
     'q',
     `const n = out.length; for (let i = 0; i < n; i++) { const x = X[i], y = Y[i], g = G[i]; out[i] = ${derivative}; }`,
   ) as UnaryKernels['backward'];
-  return {
-    forward: (x, out, p, q) => {
-      if (forward32 && x instanceof Float32Array) forward32(x, out as Float32Array);
-      else fwd(x, out, p, q);
-    },
-    backward,
-  };
+  return { forward: makeUnaryKernel(forward), backward };
 }
 
 function defineUnary(name: string, k: UnaryKernels) {
   return (x: Tensor, p = 0, q = 0): Tensor => {
     assertFloat(name, x);
-    const out = newTensor(x.shape, x.dtype);
+    // Every kernel writes each element: outputs need no zero fill.
+    const out = outputTensor(x.shape, x.dtype);
     k.forward(x.data as FloatArray, out.data as FloatArray, p, q);
     return record(name, [x], out, (g) => {
-      const dx = newTensor(x.shape, g.dtype);
+      const dx = outputTensor(x.shape, g.dtype);
       k.backward(
         x.data as FloatArray,
         out.data as FloatArray,
@@ -74,33 +63,13 @@ const define = (name: string, forward: string, derivative: string) =>
 
 export const exp = define('exp', 'Math.exp(x)', 'g * y');
 export const log = define('log', 'Math.log(x)', 'g / x');
-// tanh for float32: a rational minimax approximation (Eigen's ptanh_float, odd degree 13 over
-// even degree 6) on x clamped to +-TANH_CLAMP, beyond which tanh is 1 to float32 precision.
-// Evaluated in float64 it stays within 2.4e-7 (4 float32 ulps) of Math.tanh (checked over a
-// dense grid in test/core/ops/tanh-f32.test.ts) and runs ~4x faster than Math.tanh, which was
-// the largest cost of the small-MLP training step (8192 tanh per step). NaN stays NaN (both
-// clamp comparisons are false); float64 keeps Math.tanh for gradient checks.
-const TANH_CLAMP = 7.905311107635498;
-const [A1, A3, A5, A7, A9, A11, A13] = [
-  4.89352455891786e-3, 6.37261928875436e-4, 1.48572235717979e-5, 5.12229709037114e-8,
-  -8.60467152213735e-11, 2.00018790482477e-13, -2.76076847742355e-16,
-];
-const [B0, B2, B4, B6] = [
-  4.89352518554385e-3, 2.268434632439e-3, 1.18534705686654e-4, 1.19825839466702e-6,
-];
-
-function tanhF32(x: Float32Array, out: Float32Array): void {
-  const n = out.length;
-  for (let i = 0; i < n; i++) {
-    const v = x[i];
-    const c = v < -TANH_CLAMP ? -TANH_CLAMP : v > TANH_CLAMP ? TANH_CLAMP : v;
-    const c2 = c * c;
-    const num = c * (A1 + c2 * (A3 + c2 * (A5 + c2 * (A7 + c2 * (A9 + c2 * (A11 + c2 * A13))))));
-    out[i] = num / (B0 + c2 * (B2 + c2 * (B4 + c2 * B6)));
-  }
-}
-
-const tanhKernels = unaryKernels('Math.tanh(x)', 'g * (1 - y * y)', tanhF32);
+const backendOf = (x: FloatArray) => backendFor(x instanceof Float32Array ? 'float32' : 'float64');
+// tanh runs in the backend (a wasm SIMD kernel by default; see the js backend for the float32
+// formula): it was the largest cost of the small-MLP training step after the GEMMs.
+const tanhKernels: UnaryKernels = {
+  forward: (x, out) => backendOf(x).tanh(x, out),
+  backward: (_x, y, g, out) => backendOf(y).tanhBackward(y, g, out),
+};
 export const tanh = defineUnary('tanh', tanhKernels);
 const sigmoidKernels = unaryKernels(
   'x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))',
@@ -139,7 +108,7 @@ export function linearActivation(
   const y = z.data as FloatArray;
   k.forward(y, y, 0, 0);
   return record(activation, [z], new Tensor(y, z.shape), (g) => {
-    const dz = newTensor(z.shape, g.dtype);
+    const dz = outputTensor(z.shape, g.dtype);
     k.backward(y, y, g.data as FloatArray, dz.data as FloatArray, 0, 0);
     return [dz];
   });

@@ -25,6 +25,7 @@ import {
   gather,
   Generator,
   huberLoss,
+  memoryScope,
   mseLoss,
   noGrad,
   reshape,
@@ -307,35 +308,38 @@ export async function runDQN(options: TrainOptions, hooks: DqnHooks = {}): Promi
   let extraSums: Record<string, number> = {};
   let extraStats: Record<string, number> = {};
 
-  const trainStep = (): void => {
-    const batch = rb.sample(sampleRng);
-    const y = tdTarget.data as Float32Array;
-    noGrad(() => {
-      const qNext = targetNetwork.forward(batch.nextObservations).data;
-      const greedy = hp.doubleDqn ? qNetwork.forward(batch.nextObservations).data : null;
-      tdTargets(y, qNext, greedy, batch, hp.gamma);
+  // The gradient step's activations and gradient buffers go back to the memory pool when it
+  // ends, so the next step reuses them (core/memory/scope.ts).
+  const trainStep = (): void =>
+    memoryScope(() => {
+      const batch = rb.sample(sampleRng);
+      const y = tdTarget.data as Float32Array;
+      noGrad(() => {
+        const qNext = targetNetwork.forward(batch.nextObservations).data;
+        const greedy = hp.doubleDqn ? qNetwork.forward(batch.nextObservations).data : null;
+        tdTargets(y, qNext, greedy, batch, hp.gamma);
+      });
+      actionIndex.data.set(batch.actions.data);
+      const q = qNetwork.forward(batch.observations);
+      const qTaken = reshape(gather(q, 1, actionIndex), [B]);
+      const loss = hp.loss === 'huber' ? huberLoss(qTaken, tdTarget) : mseLoss(qTaken, tdTarget);
+      let total = loss;
+      const extra = hooks.extraLoss?.(batch) ?? null;
+      if (extra) {
+        total = total.add(extra.loss);
+        for (const [k, v] of Object.entries(extra.stats ?? {}))
+          extraSums[k] = (extraSums[k] ?? 0) + v;
+      }
+      lastLoss = assertFiniteLoss(total, updates);
+      let qs = 0;
+      for (let b = 0; b < B; b++) qs += qTaken.data[b];
+      lastQ = qs / B;
+      optimizer.zeroGrad();
+      total.backward();
+      if (hp.maxGradNorm !== null) clipGradNorm(qNetwork.parameters(), hp.maxGradNorm);
+      optimizer.step();
+      updates += 1;
     });
-    actionIndex.data.set(batch.actions.data);
-    const q = qNetwork.forward(batch.observations);
-    const qTaken = reshape(gather(q, 1, actionIndex), [B]);
-    const loss = hp.loss === 'huber' ? huberLoss(qTaken, tdTarget) : mseLoss(qTaken, tdTarget);
-    let total = loss;
-    const extra = hooks.extraLoss?.(batch) ?? null;
-    if (extra) {
-      total = total.add(extra.loss);
-      for (const [k, v] of Object.entries(extra.stats ?? {}))
-        extraSums[k] = (extraSums[k] ?? 0) + v;
-    }
-    lastLoss = assertFiniteLoss(total, updates);
-    let qs = 0;
-    for (let b = 0; b < B; b++) qs += qTaken.data[b];
-    lastQ = qs / B;
-    optimizer.zeroGrad();
-    total.backward();
-    if (hp.maxGradNorm !== null) clipGradNorm(qNetwork.parameters(), hp.maxGradNorm);
-    optimizer.step();
-    updates += 1;
-  };
 
   const { observation } = env.reset({ seed: options.seed });
   let obs = Float32Array.from(flattenObservation(obsSpace, observation));

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import {
   CheckpointError,
   Generator,
+  memoryScope,
   mseLoss,
   noGrad,
   reshape,
@@ -180,38 +181,40 @@ export async function trainReinforce(
   const valueOf = (o: ArrayLike<number>): number =>
     noGrad(() => value.forward(new Tensor(Float32Array.from(o), [1, obsDim])).data[0]);
 
-  const update = (batch: EpisodeBatch, step: number): void => {
-    const T = batch.steps;
-    const obs = new Tensor(Float32Array.from(batch.obs), [T, obsDim]);
-    const actions = discrete
-      ? new Tensor(Int32Array.from(batch.actions), [T])
-      : new Tensor(Float32Array.from(batch.actions), [T, actionDim]);
-    const returns = new Tensor(Float32Array.from(batch.returns), [T]);
-    const dist = policy.distribution(obs);
-    const logProb = dist.logProb(actions);
-    const values = hp.baseline ? reshape(value.forward(obs), [T]) : null;
-    const adv = new Float32Array(T);
-    for (let t = 0; t < T; t++) adv[t] = batch.returns[t] - (values ? values.data[t] : 0);
-    if (hp.normalizeAdvantages && T > 1) normalize(adv);
-    let loss = logProb
-      .mul(new Tensor(adv, [T]))
-      .mean()
-      .neg();
-    metrics.policy_loss = loss.item();
-    if (values) {
-      const vLoss = mseLoss(values, returns);
-      metrics.value_loss = vLoss.item();
-      loss = loss.add(vLoss.mul(hp.vfCoef));
-    }
-    const entropy = dist.entropy().mean();
-    metrics.entropy = entropy.item();
-    if (hp.entCoef > 0) loss = loss.sub(entropy.mul(hp.entCoef));
-    assertFiniteLoss(loss, step);
-    optimizer.zeroGrad();
-    loss.backward();
-    if (hp.maxGradNorm !== null) clipGradNorm(params, hp.maxGradNorm);
-    optimizer.step();
-  };
+  // The update's activations and gradient buffers go back to the memory pool when it ends.
+  const update = (batch: EpisodeBatch, step: number): void =>
+    memoryScope(() => {
+      const T = batch.steps;
+      const obs = new Tensor(Float32Array.from(batch.obs), [T, obsDim]);
+      const actions = discrete
+        ? new Tensor(Int32Array.from(batch.actions), [T])
+        : new Tensor(Float32Array.from(batch.actions), [T, actionDim]);
+      const returns = new Tensor(Float32Array.from(batch.returns), [T]);
+      const dist = policy.distribution(obs);
+      const logProb = dist.logProb(actions);
+      const values = hp.baseline ? reshape(value.forward(obs), [T]) : null;
+      const adv = new Float32Array(T);
+      for (let t = 0; t < T; t++) adv[t] = batch.returns[t] - (values ? values.data[t] : 0);
+      if (hp.normalizeAdvantages && T > 1) normalize(adv);
+      let loss = logProb
+        .mul(new Tensor(adv, [T]))
+        .mean()
+        .neg();
+      metrics.policy_loss = loss.item();
+      if (values) {
+        const vLoss = mseLoss(values, returns);
+        metrics.value_loss = vLoss.item();
+        loss = loss.add(vLoss.mul(hp.vfCoef));
+      }
+      const entropy = dist.entropy().mean();
+      metrics.entropy = entropy.item();
+      if (hp.entCoef > 0) loss = loss.sub(entropy.mul(hp.entCoef));
+      assertFiniteLoss(loss, step);
+      optimizer.zeroGrad();
+      loss.backward();
+      if (hp.maxGradNorm !== null) clipGradNorm(params, hp.maxGradNorm);
+      optimizer.step();
+    });
 
   let globalStep = 0;
   let updates = 0;

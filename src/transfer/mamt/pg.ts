@@ -7,7 +7,7 @@
  * mean something else. Each call plays fresh episodes, so support and query batches are
  * independent.
  */
-import { Tensor, type Generator } from '../../core/index.js';
+import { memoryScope, Tensor, type Generator } from '../../core/index.js';
 import type { PolicyNetwork } from '../../rl/algos/common/index.js';
 import { baselineFeatures, fitPredict } from './baseline.js';
 import type { LossGrad, MetaTask } from './meta.js';
@@ -34,26 +34,30 @@ export function policyGradient(policy: PolicyNetwork, batch: Batch, options: PgO
   const std = T > 1 ? Math.sqrt(v / (T - 1)) : 1;
   for (let t = 0; t < T; t++) adv[t] = (adv[t] - mean) / (std + 1e-8);
 
-  const dist = policy.distribution(new Tensor(batch.obs, [T, D]));
-  const logp = dist.logProb(new Tensor(batch.actions, [T]));
-  let loss = logp
-    .mul(new Tensor(adv, [T]))
-    .mean()
-    .neg();
-  const entropy = dist.entropy().mean();
-  if (options.entCoef > 0) loss = loss.sub(entropy.mul(options.entCoef));
-  policy.zeroGrad();
-  loss.backward();
-  const grad = readGrads(policy);
+  // The pass's activations and gradient buffers go back to the memory pool when it ends.
+  const { loss, grad, entropy } = memoryScope(() => {
+    const dist = policy.distribution(new Tensor(batch.obs, [T, D]));
+    const logp = dist.logProb(new Tensor(batch.actions, [T]));
+    let loss = logp
+      .mul(new Tensor(adv, [T]))
+      .mean()
+      .neg();
+    const entropy = dist.entropy().mean();
+    if (options.entCoef > 0) loss = loss.sub(entropy.mul(options.entCoef));
+    policy.zeroGrad();
+    loss.backward();
+    const grad = readGrads(policy);
+    return { loss: loss.item(), grad, entropy: entropy.item() };
+  });
   policy.zeroGrad();
   let ret = 0;
   for (const e of batch.episodes) ret += e.return;
   return {
-    loss: loss.item(),
+    loss,
     grad,
     info: {
       meanReturn: ret / Math.max(1, batch.episodes.length),
-      entropy: entropy.item(),
+      entropy,
       envSteps: batch.envSteps,
     },
   };

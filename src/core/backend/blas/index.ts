@@ -63,6 +63,8 @@ export function createBlasBackend(options: BlasOptions = {}): Backend & { dispos
     layerNormBackwardRows: rows.layerNormBackwardRows.bind(rows),
     gelu: rows.gelu.bind(rows),
     geluBackward: rows.geluBackward.bind(rows),
+    tanh: rows.tanh.bind(rows),
+    tanhBackward: rows.tanhBackward.bind(rows),
     adamStep: rows.adamStep.bind(rows),
     dispose: () => options.rows?.dispose?.(),
     name: 'blas',

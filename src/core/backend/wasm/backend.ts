@@ -39,6 +39,8 @@ export interface KernelExports {
   ): void;
   gelu(x: number, out: number, n: number, approximate: number): void;
   geluBackward(x: number, dy: number, dx: number, n: number, approximate: number): void;
+  tanhForward(x: number, out: number, n: number): void;
+  tanhBackward(y: number, dy: number, dx: number, n: number): void;
   adamStep(
     p: number,
     g: number,
@@ -271,6 +273,23 @@ export class WasmKernels implements Backend {
     const px = heap.put(x, n, 'geluBackward');
     const pd = heap.put(dy, n, 'geluBackward');
     this.k.geluBackward(px, pd, pd, n, approximate === 'tanh' ? 1 : 0);
+    heap.read(pd, dx, n);
+  }
+
+  tanh(x: FloatArray, out: FloatArray): void {
+    if (!(f32(x) && f32(out))) return jsBackend.tanh(x, out);
+    const n = x.length;
+    this.rowsInPlace(x, out, n, 'tanh', (p) => this.k.tanhForward(p, p, n));
+  }
+
+  tanhBackward(y: FloatArray, dy: FloatArray, dx: FloatArray): void {
+    if (!(f32(y) && f32(dy) && f32(dx))) return jsBackend.tanhBackward(y, dy, dx);
+    const n = dx.length;
+    if (n === 0) return;
+    const heap = this.begin('tanhBackward');
+    const py = heap.put(y, n, 'tanhBackward');
+    const pd = heap.put(dy, n, 'tanhBackward');
+    this.k.tanhBackward(py, pd, pd, n);
     heap.read(pd, dx, n);
   }
 

@@ -1,4 +1,4 @@
-import { reshape, Tensor, type Generator } from '../../../core/index.js';
+import { memoryScope, reshape, Tensor, type Generator } from '../../../core/index.js';
 import { assertFiniteLoss, clipGradNorm, type Adam } from '../../../optim/index.js';
 import type { PpoUpdateConfig } from './config.js';
 import { explainedVariance } from './gae.js';
@@ -89,64 +89,68 @@ export function ppoUpdate(
     const perm = rng.permutation(B);
     for (let start = 0; start < B; start += mbSize) {
       const idx = perm.subarray(start, Math.min(B, start + mbSize));
-      const n = idx.length;
-      const obs = rows(batch.actorObs, batch.actorDim, idx);
-      const critObs =
-        batch.criticObs === batch.actorObs ? obs : rows(batch.criticObs, batch.criticDim, idx);
-      let actions: Tensor;
-      if (batch.actions instanceof Int32Array) {
-        const a = new Int32Array(n);
-        for (let r = 0; r < n; r++) a[r] = batch.actions[idx[r]];
-        actions = new Tensor(a, [n]);
-      } else actions = rows(batch.actions, batch.actionDim, idx);
-      const advRaw = new Float64Array(n);
-      for (let r = 0; r < n; r++) advRaw[r] = batch.advantages[idx[r]];
-      const adv = new Tensor(
-        cfg.normAdv ? normalizeAdvantages(advRaw) : Float32Array.from(advRaw),
-        [n],
-      );
+      // The minibatch's activations and gradient buffers go back to the memory pool after its
+      // step, so the next minibatch reuses them (core/memory/scope.ts).
+      memoryScope(() => {
+        const n = idx.length;
+        const obs = rows(batch.actorObs, batch.actorDim, idx);
+        const critObs =
+          batch.criticObs === batch.actorObs ? obs : rows(batch.criticObs, batch.criticDim, idx);
+        let actions: Tensor;
+        if (batch.actions instanceof Int32Array) {
+          const a = new Int32Array(n);
+          for (let r = 0; r < n; r++) a[r] = batch.actions[idx[r]];
+          actions = new Tensor(a, [n]);
+        } else actions = rows(batch.actions, batch.actionDim, idx);
+        const advRaw = new Float64Array(n);
+        for (let r = 0; r < n; r++) advRaw[r] = batch.advantages[idx[r]];
+        const adv = new Tensor(
+          cfg.normAdv ? normalizeAdvantages(advRaw) : Float32Array.from(advRaw),
+          [n],
+        );
 
-      const dist = hooks.distributionRows
-        ? hooks.distributionRows(obs, idx)
-        : nets.actor.distribution(obs);
-      const newLogProb = dist.logProb(actions);
-      const entropy = dist.entropy();
-      const newValue = reshape(nets.critic.forward(critObs), [n]);
-      const pl = clippedPolicyLoss(
-        newLogProb,
-        new Tensor(pick(batch.logProbs, idx), [n]),
-        adv,
-        cfg.clipCoef,
-      );
-      const vl = valueLoss(
-        newValue,
-        new Tensor(pick(batch.values, idx), [n]),
-        new Tensor(pick(batch.returns, idx), [n]),
-        vClip,
-      );
-      const terms = ppoLoss(pl, vl, entropy, cfg.entCoef, cfg.vfCoef);
-      let total = taskCoef === 1 ? terms.total : terms.total.mul(taskCoef);
-      const extra =
-        hooks.extraLoss?.({ actor: nets.actor, obs, actions, advantages: adv, indices: idx }) ??
-        null;
-      if (extra) {
-        total = total.add(extra.loss);
-        for (const [k, v] of Object.entries(extra.stats ?? {}))
-          extraSums[k] = (extraSums[k] ?? 0) + v;
-      }
-      assertFiniteLoss(total, step);
-      for (const p of params) p.grad = null;
-      total.backward();
-      clipGradNorm(params, cfg.maxGradNorm);
-      optimizer.step();
-      steps++;
-      sums.pg += pl.loss.item();
-      sums.v += vl.item();
-      sums.ent += terms.entropy.item();
-      sums.kl += pl.approxKl;
-      sums.oldKl += pl.oldApproxKl;
-      sums.clip += pl.clipFraction;
-      lastKl = pl.approxKl;
+        const dist = hooks.distributionRows
+          ? hooks.distributionRows(obs, idx)
+          : nets.actor.distribution(obs);
+        const newLogProb = dist.logProb(actions);
+        const entropy = dist.entropy();
+        const newValue = reshape(nets.critic.forward(critObs), [n]);
+        const pl = clippedPolicyLoss(
+          newLogProb,
+          new Tensor(pick(batch.logProbs, idx), [n]),
+          adv,
+          cfg.clipCoef,
+        );
+        const vl = valueLoss(
+          newValue,
+          new Tensor(pick(batch.values, idx), [n]),
+          new Tensor(pick(batch.returns, idx), [n]),
+          vClip,
+        );
+        const terms = ppoLoss(pl, vl, entropy, cfg.entCoef, cfg.vfCoef);
+        let total = taskCoef === 1 ? terms.total : terms.total.mul(taskCoef);
+        const extra =
+          hooks.extraLoss?.({ actor: nets.actor, obs, actions, advantages: adv, indices: idx }) ??
+          null;
+        if (extra) {
+          total = total.add(extra.loss);
+          for (const [k, v] of Object.entries(extra.stats ?? {}))
+            extraSums[k] = (extraSums[k] ?? 0) + v;
+        }
+        assertFiniteLoss(total, step);
+        for (const p of params) p.grad = null;
+        total.backward();
+        clipGradNorm(params, cfg.maxGradNorm);
+        optimizer.step();
+        steps++;
+        sums.pg += pl.loss.item();
+        sums.v += vl.item();
+        sums.ent += terms.entropy.item();
+        sums.kl += pl.approxKl;
+        sums.oldKl += pl.oldApproxKl;
+        sums.clip += pl.clipFraction;
+        lastKl = pl.approxKl;
+      });
     }
     if (cfg.targetKl !== null && lastKl > cfg.targetKl) break;
   }
