@@ -13,6 +13,7 @@ export {
 } from './rows';
 export { gelu, geluBackward, adamStep } from './pointwise';
 export { tanhForward, tanhBackward } from './tanh';
+export { addColumnSums } from './colsum';
 
 /** First byte past this module's static data; JS lays out its regions above it. */
 export function heapBase(): usize {

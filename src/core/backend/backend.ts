@@ -84,6 +84,12 @@ export interface Backend {
   geluBackward(x: FloatArray, dy: FloatArray, dx: FloatArray, approximate: 'none' | 'tanh'): void;
 
   /**
+   * out[j] += sum over rows of x[r, j] for x [rows, cols], added row by row in out's precision
+   * (a linear layer's bias gradient).
+   */
+  addColumnSums(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
+
+  /**
    * Elementwise tanh (out may be x). float32 uses a rational approximation evaluated in float64
    * (within 4 float32 ulps of Math.tanh); every backend gives the same bits for it.
    */

@@ -136,6 +136,13 @@ export const jsBackend: Backend = {
     }
   },
 
+  addColumnSums(x, out, rows, cols) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let j = 0; j < cols; j++) out[j] += x[o + j];
+    }
+  },
+
   tanh(x, out) {
     if (x instanceof Float32Array) return tanhF32(x, out);
     const n = x.length;

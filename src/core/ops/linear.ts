@@ -98,12 +98,7 @@ export function linear(
     }
     if (bias?.requiresGrad) {
       db = newTensor(bias.shape, g.dtype);
-      const gd = g.data;
-      const dbd = db.data;
-      for (let r = 0; r < rows; r++) {
-        const o = r * outF;
-        for (let j = 0; j < outF; j++) dbd[j] += gd[o + j];
-      }
+      backend.addColumnSums(g.data as FloatArray, db.data as FloatArray, rows, outF);
     }
     return bias ? [dx, dw, db] : [dx, dw];
   });

@@ -63,6 +63,7 @@ export function createBlasBackend(options: BlasOptions = {}): Backend & { dispos
     layerNormBackwardRows: rows.layerNormBackwardRows.bind(rows),
     gelu: rows.gelu.bind(rows),
     geluBackward: rows.geluBackward.bind(rows),
+    addColumnSums: rows.addColumnSums.bind(rows),
     tanh: rows.tanh.bind(rows),
     tanhBackward: rows.tanhBackward.bind(rows),
     adamStep: rows.adamStep.bind(rows),

@@ -39,6 +39,7 @@ export interface KernelExports {
   ): void;
   gelu(x: number, out: number, n: number, approximate: number): void;
   geluBackward(x: number, dy: number, dx: number, n: number, approximate: number): void;
+  addColumnSums(x: number, out: number, rows: number, cols: number): void;
   tanhForward(x: number, out: number, n: number): void;
   tanhBackward(y: number, dy: number, dx: number, n: number): void;
   adamStep(
@@ -274,6 +275,19 @@ export class WasmKernels implements Backend {
     const pd = heap.put(dy, n, 'geluBackward');
     this.k.geluBackward(px, pd, pd, n, approximate === 'tanh' ? 1 : 0);
     heap.read(pd, dx, n);
+  }
+
+  addColumnSums(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
+    if (!(f32(x) && f32(out))) return jsBackend.addColumnSums(x, out, rows, cols);
+    if (rows <= 0 || cols <= 0) return;
+    const op = 'addColumnSums';
+    checkLength(op, 'x', x, rows * cols, `rows ${rows}, cols ${cols}`);
+    checkLength(op, 'out', out, cols, `rows ${rows}, cols ${cols}`);
+    const heap = this.begin(op);
+    const px = heap.put(x, rows * cols, op);
+    const po = heap.put(out, cols, op);
+    this.k.addColumnSums(px, po, rows, cols);
+    heap.read(po, out, cols);
   }
 
   tanh(x: FloatArray, out: FloatArray): void {
