@@ -5,7 +5,7 @@ Twin of bench/generate.ts. Uses Hugging Face transformers' GPT2LMHeadModel.gener
 in the venv at /work/.venv-hf (torch 2.13 CPU wheel on MKL, transformers 5.18), not in Debian's
 python3 (torch 1.13 only):
 
-    /work/.venv-hf/bin/python bench/pytorch/generate.py --threads 2
+    /work/.venv-hf/bin/python bench/pytorch/generate.py --threads 1
 
 The model is the gpt-step shape with 256 positions (vocab 512, d_model 256, 4 layers, 4 heads,
 MLP 1024, tanh GELU, tied LM head), random weights, eval mode. A 32-token prompt, 128 new tokens

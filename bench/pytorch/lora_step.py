@@ -5,7 +5,7 @@ Twin of bench/lora-step.ts. Needs Hugging Face transformers and peft, so it runs
 /work/.venv-hf (torch 2.13 CPU wheel on MKL, transformers 5.18, peft 0.21), not in Debian's
 python3 (torch 1.13 only):
 
-    /work/.venv-hf/bin/python bench/pytorch/lora_step.py --threads 2
+    /work/.venv-hf/bin/python bench/pytorch/lora_step.py --threads 1
 
 The model is transformers.GPT2LMHeadModel with the gpt-step shape (vocab 512, d_model 256,
 4 layers, 4 heads, MLP 1024, n_positions 128, tanh GELU, no dropout, tied LM head), random
