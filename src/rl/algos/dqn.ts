@@ -37,6 +37,8 @@ import { ReplayBuffer, type ReplayBatch } from './buffers/replay.js';
 import {
   checkTrainOptions,
   EpisodeTracker,
+  EvalCallback,
+  type EvaluationRecord,
   episodeStats,
   flattenObservation,
   linearSchedule,
@@ -215,6 +217,8 @@ export interface DqnRun {
   actionSpace: Discrete;
   hp: DQNHyperparams;
   episodes: EpisodeRecord[];
+  /** The periodic evaluations (options.evaluation), in order. */
+  evaluations: EvaluationRecord[];
 }
 
 export async function trainDQN(options: TrainOptions): Promise<TrainResult & { agent: DQNAgent }> {
@@ -235,6 +239,7 @@ export async function trainDQN(options: TrainOptions): Promise<TrainResult & { a
     agent,
     episodes: run.episodes,
     seconds: (performance.now() - started) / 1000,
+    ...(options.evaluation ? { evaluations: run.evaluations } : {}),
   };
 }
 
@@ -243,6 +248,13 @@ export async function runDQN(options: TrainOptions, hooks: DqnHooks = {}): Promi
   checkTrainOptions('dqn', options);
   const hp = resolveHyperparams(dqnRegistration, options.envId, options.hyperparams);
   const envOptions = options.envOptions ?? {};
+  if (options.evaluation && hooks.setup) {
+    // The best checkpoint would hold the hook's networks, which loadDQN cannot read back.
+    throw new ConfigError(
+      'dqn: evaluation during training needs the plain Q-network (no setup hook)',
+    );
+  }
+  const evalCb = options.evaluation ? new EvalCallback(options.evaluation, 'dqn') : null;
   const env = makeTrainingEnv(options.envId, envOptions);
   const actionSpace = env.actionSpace;
   if (!(actionSpace instanceof Discrete)) {
@@ -337,6 +349,9 @@ export async function runDQN(options: TrainOptions, hooks: DqnHooks = {}): Promi
     updates += 1;
   };
 
+  const evalAgent = (): DQNAgent =>
+    new DQNAgent(qNetwork as MLP, options.envId, envOptions, obsSpace, actionSpace, hp);
+
   const { observation } = env.reset({ seed: options.seed });
   let obs = Float32Array.from(flattenObservation(obsSpace, observation));
   let epsilon = hp.startEpsilon;
@@ -374,6 +389,7 @@ export async function runDQN(options: TrainOptions, hooks: DqnHooks = {}): Promi
         hooks.afterTrain?.({ globalStep: stored, stats: extraStats });
       }
       tracker.progress(globalStep + 1, { epsilon, loss: lastLoss, q: lastQ, ...extraStats });
+      if (evalCb) await evalCb.maybeEvaluate(stored, evalAgent);
     }
   } finally {
     env.close();
@@ -385,6 +401,7 @@ export async function runDQN(options: TrainOptions, hooks: DqnHooks = {}): Promi
     actionSpace,
     hp,
     episodes: tracker.episodes,
+    evaluations: evalCb?.evaluations ?? [],
   };
 }
 
