@@ -14,6 +14,10 @@
  * sequential. At the end it prints a Markdown table over every result file present.
  *
  *   npx tsx bench/rl-solve.ts [--algos dqn,ppo] [--seeds 1-5] [--eval-episodes 20]
+ *   npx tsx bench/rl-solve.ts --algos ppo --variant NAME --hyperparams k=v ...
+ *
+ * A variant trains with `--hyperparams` over the tuned defaults (to compare a recipe change) and
+ * writes rl-cartpole-A_NAME-seedS.json.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -85,8 +89,20 @@ function evalSummary(json: Record<string, unknown>) {
   return { meanReturn: json.meanReturn as number, stdReturn: json.stdReturn as number, json };
 }
 
-function runOne(algo: string, seed: number, evalEpisodes: number): Record<string, unknown> {
-  const out = join('runs', 'rl-solve', `${algo}-seed${seed}`);
+interface Variant {
+  name: string | undefined;
+  hyperparams: string[];
+}
+
+function runOne(
+  algo: string,
+  seed: number,
+  evalEpisodes: number,
+  variant: Variant,
+): Record<string, unknown> {
+  const label = variant.name ? `${algo}_${variant.name}` : algo;
+  const out = join('runs', 'rl-solve', `${label}-seed${seed}`);
+  const overrides = variant.hyperparams.length > 0 ? ['--hyperparams', ...variant.hyperparams] : [];
   const loadBefore = loadavg();
   const train = osmosis([
     'rl',
@@ -105,6 +121,7 @@ function runOne(algo: string, seed: number, evalEpisodes: number): Record<string
     String(evalEpisodes),
     '--quiet',
     '--json',
+    ...overrides,
   ]);
   const loadAfter = loadavg();
   const evaluations = train.json.evaluations as Evaluation[];
@@ -126,6 +143,8 @@ function runOne(algo: string, seed: number, evalEpisodes: number): Record<string
     benchmark: 'rl-cartpole',
     generator: 'bench/rl-solve.ts',
     algo,
+    variant: variant.name ?? null,
+    overrides: variant.hyperparams,
     envId: ENV,
     seed,
     totalSteps: train.json.totalSteps,
@@ -155,7 +174,11 @@ function table(): string {
   const rows = readdirSync(RESULTS)
     .filter((f) => /^rl-cartpole-\w+-seed\d+\.json$/.test(f))
     .map((f) => JSON.parse(readFileSync(join(RESULTS, f), 'utf8')) as Record<string, never>)
-    .sort((a, b) => (a.algo === b.algo ? a.seed - b.seed : a.algo < b.algo ? -1 : 1));
+    .sort((a, b) => {
+      const ka = `${a.algo} ${a.variant ?? ''}`;
+      const kb = `${b.algo} ${b.variant ?? ''}`;
+      return ka === kb ? a.seed - b.seed : ka < kb ? -1 : 1;
+    });
   const lines = [
     '| algo | seed | steps to solve | train wall s | train CPU s | load (1 min) | final eval | best eval (step) |',
     '| ---- | ---: | -------------: | -----------: | ----------: | -----------: | ---------- | ---------------- |',
@@ -165,7 +188,7 @@ function table(): string {
     const b = r.best as { meanReturn: number; stdReturn: number; globalStep: number | null };
     const load = r.loadAverage as { before: number[]; after: number[] };
     lines.push(
-      `| ${r.algo} | ${r.seed} | ${r.stepsToSolve ?? 'not solved'} | ${fmt(r.trainWallSeconds)} | ` +
+      `| ${r.algo}${r.variant ? ` (${r.variant})` : ''} | ${r.seed} | ${r.stepsToSolve ?? 'not solved'} | ${fmt(r.trainWallSeconds)} | ` +
         `${fmt(r.trainCpuSeconds)} | ${fmt(load.before[0])}-${fmt(load.after[0])} | ` +
         `${fmt(f.meanReturn)} ± ${fmt(f.stdReturn)} | ${fmt(b.meanReturn)} ± ${fmt(b.stdReturn)} (${b.globalStep}) |`,
     );
@@ -179,16 +202,23 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '1-5' },
     'eval-episodes': { type: 'string', default: '20' },
     'table-only': { type: 'boolean', default: false },
+    variant: { type: 'string' },
+    hyperparams: { type: 'string', multiple: true, default: [] },
   },
 });
+if (values.variant !== undefined && !/^\w+$/.test(values.variant)) {
+  throw new Error(`--variant: letters, digits and _ only, got '${values.variant}'`);
+}
+const variant: Variant = { name: values.variant, hyperparams: values.hyperparams };
 if (!values['table-only']) {
   const evalEpisodes = Number(values['eval-episodes']);
   mkdirSync(RESULTS, { recursive: true });
   for (const algo of values.algos.split(',')) {
     if (!(algo in EVAL_EVERY)) throw new Error(`--algos: no evaluation interval for '${algo}'`);
     for (const seed of seedList(values.seeds)) {
-      const result = runOne(algo, seed, evalEpisodes);
-      const file = join(RESULTS, `rl-cartpole-${algo}-seed${seed}.json`);
+      const result = runOne(algo, seed, evalEpisodes, variant);
+      const label = variant.name ? `${algo}_${variant.name}` : algo;
+      const file = join(RESULTS, `rl-cartpole-${label}-seed${seed}.json`);
       writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
       const f = result.final as { meanReturn: number };
       const b = result.best as { meanReturn: number };
