@@ -12,6 +12,7 @@ import {
   evaluateAgent,
   evaluateParallelAgent,
   readCheckpointConfig,
+  type EvaluationRecord,
   type EvaluationResult,
 } from '../rl/algos/common/index.js';
 import type { TrainProgress } from '../rl/algos/types.js';
@@ -46,6 +47,9 @@ Options:
                          [64,64]) or plain strings; snake_case keys are accepted
                          (learning_rate=1e-3 is learningRate); tuned defaults fill the rest
   --env-options JSON     options for the env, e.g. '{"suttonBartoReward": true}'
+  --eval-every N         every N env steps, evaluate the deterministic policy and save the
+                         best so far to DIR/best (SB3's EvalCallback; dqn and ppo)
+  --eval-episodes N      episodes per periodic evaluation (default 10; seeds 10000 on)
   --quiet                no progress bar
   --json                 print a JSON summary on stdout
   -h, --help             this help
@@ -77,6 +81,8 @@ const TUNED_TOTAL_STEPS: Record<string, Record<string, number>> = {
   reinforce: { 'CartPole-v1': 100_000 },
 };
 const DEFAULT_TOTAL_STEPS = 100_000;
+/** The learners whose loops run TrainOptions.evaluation. */
+const PERIODIC_EVAL = new Set(['dqn', 'ppo']);
 
 /**
  * Entry point of `osmosis rl`; returns the exit code. Expected failures (bad flags, unknown ids,
@@ -217,6 +223,8 @@ async function train(argv: string[], io: CommandIO): Promise<number> {
     'total-steps': { type: 'string' },
     out: { type: 'string' },
     'env-options': { type: 'string' },
+    'eval-every': { type: 'string' },
+    'eval-episodes': { type: 'string' },
     quiet: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -241,6 +249,19 @@ async function train(argv: string[], io: CommandIO): Promise<number> {
     join('runs', 'rl', algo.name, `${envId.replace(/[^\w.-]/g, '_')}-seed${seed}`);
   const hyperparams = parseHyperparams(pairs);
   const envOptions = parseEnvOptions(values['env-options'] as string | undefined);
+  const evalEvery = integer('eval-every', values['eval-every'] as string | undefined, 1);
+  const evalEpisodes = integer('eval-episodes', values['eval-episodes'] as string | undefined, 1);
+  if (evalEpisodes !== undefined && evalEvery === undefined) {
+    throw new ConfigError('rl train: --eval-episodes needs --eval-every');
+  }
+  if (evalEvery !== undefined && !PERIODIC_EVAL.has(algo.name)) {
+    throw new ConfigError(
+      `rl train: --eval-every is supported by ${[...PERIODIC_EVAL].join(', ')}, not ${algo.name}`,
+    );
+  }
+  const bestDir = join(outDir, 'best');
+  const evaluation =
+    evalEvery === undefined ? undefined : { every: evalEvery, episodes: evalEpisodes, bestDir };
   await initBackend(io);
 
   const bar = values.quiet
@@ -269,6 +290,7 @@ async function train(argv: string[], io: CommandIO): Promise<number> {
     hyperparams,
     outDir,
     onProgress,
+    evaluation,
   });
   bar?.finish();
   const last = result.episodes.slice(-100);
@@ -283,16 +305,27 @@ async function train(argv: string[], io: CommandIO): Promise<number> {
     recentMeanReturn: recentMean,
     seconds: result.seconds,
     checkpoint: outDir,
+    ...(evaluation ? { bestCheckpoint: bestDir, evaluations: result.evaluations ?? [] } : {}),
   };
   if (values.json) io.stdout(`${JSON.stringify(summary)}\n`);
   else {
     io.stdout(
       `trained ${algo.name} on ${envId} (seed ${seed}) for ${totalSteps} steps in ${result.seconds.toFixed(1)} s: ` +
         `${result.episodes.length} episodes, mean return of the last ${last.length} ${formatNumber(recentMean)}\n` +
-        `checkpoint: ${outDir}\n`,
+        `checkpoint: ${outDir}\n` +
+        (evaluation ? bestLine(result.evaluations ?? [], bestDir) : ''),
     );
   }
   return 0;
+}
+
+function bestLine(evaluations: readonly EvaluationRecord[], bestDir: string): string {
+  const best = evaluations.filter((e) => e.best).at(-1);
+  if (!best) return `no periodic evaluation ran (fewer steps than --eval-every)\n`;
+  return (
+    `best of ${evaluations.length} evaluations: mean return ${formatNumber(best.meanReturn)} ` +
+    `at step ${best.globalStep}; checkpoint: ${bestDir}\n`
+  );
 }
 
 async function evaluate(argv: string[], io: CommandIO): Promise<number> {

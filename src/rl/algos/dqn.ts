@@ -9,13 +9,14 @@
  * Defaults are CleanRL's; CartPole-v1 uses rl-zoo's hyperparameters (tunedDefaults). The
  * loop counts steps as SB3 does, which those hyperparameters assume: uniformly random actions for
  * the first learningStarts steps, then target updates and training rounds keyed to the number of
- * transitions stored. Measured (50k steps, wasm kernels, 2 cores shared with other jobs;
- * `osmosis rl train --algo dqn --env CartPole-v1 --seed S`, then `osmosis rl eval --episodes 100`,
- * deterministic; solved at >= 475): seeds 1..10 gave 500, 500, 500, 500, 500, 391.7, 215.7,
- * 139.9, 308.2 and 253.3 (5 of 10 solved, mean 380.9). With CleanRL's step counting (epsilon-greedy
- * warm-up, training one step later) the same seeds gave 181.4, 500, 500, 54.7, 434.9, 116.9, 500,
- * 500, 500 and 495.3 (6 of 10, mean 378.3). The counting changes which seeds solve, not how many:
- * the recipe is not robust at this budget. Each run took 64-90 s of CPU (65-169 s wall).
+ * transitions stored. Measured over seeds 1..10 (bench/rl-solve.ts, docs/benchmarks.md: 50k
+ * steps, 100 deterministic eval episodes, solved at >= 475): every run reaches 500 along the way
+ * (at 22.5k-40k steps) and then oscillates, so the final weights solve 5 of 10 seeds (seeds 6..10
+ * end at 391.7, 215.7, 139.9, 308.2 and 253.3) while the best checkpoint of a periodic
+ * evaluation (TrainOptions.evaluation, `osmosis rl train --eval-every`, SB3's EvalCallback as
+ * rl-zoo keeps it) solves 10 of 10 with 500 +- 0. Each run takes 93-118 s of CPU. With CleanRL's
+ * step counting (epsilon-greedy warm-up, training one step later) the final weights of seeds
+ * 1..10 gave 181.4, 500, 500, 54.7, 434.9, 116.9, 500, 500, 500 and 495.3 (6 of 10).
  * `examples/cartpole-dqn.ts` reproduces seed 1.
  */
 import { z } from 'zod';
@@ -38,6 +39,8 @@ import { ReplayBuffer, type ReplayBatch } from './buffers/replay.js';
 import {
   checkTrainOptions,
   EpisodeTracker,
+  EvalCallback,
+  type EvaluationRecord,
   episodeStats,
   flattenObservation,
   linearSchedule,
@@ -216,6 +219,8 @@ export interface DqnRun {
   actionSpace: Discrete;
   hp: DQNHyperparams;
   episodes: EpisodeRecord[];
+  /** The periodic evaluations (options.evaluation), in order. */
+  evaluations: EvaluationRecord[];
 }
 
 export async function trainDQN(options: TrainOptions): Promise<TrainResult & { agent: DQNAgent }> {
@@ -236,6 +241,7 @@ export async function trainDQN(options: TrainOptions): Promise<TrainResult & { a
     agent,
     episodes: run.episodes,
     seconds: (performance.now() - started) / 1000,
+    ...(options.evaluation ? { evaluations: run.evaluations } : {}),
   };
 }
 
@@ -244,6 +250,13 @@ export async function runDQN(options: TrainOptions, hooks: DqnHooks = {}): Promi
   checkTrainOptions('dqn', options);
   const hp = resolveHyperparams(dqnRegistration, options.envId, options.hyperparams);
   const envOptions = options.envOptions ?? {};
+  if (options.evaluation && hooks.setup) {
+    // The best checkpoint would hold the hook's networks, which loadDQN cannot read back.
+    throw new ConfigError(
+      'dqn: evaluation during training needs the plain Q-network (no setup hook)',
+    );
+  }
+  const evalCb = options.evaluation ? new EvalCallback(options.evaluation, 'dqn') : null;
   const env = makeTrainingEnv(options.envId, envOptions);
   const actionSpace = env.actionSpace;
   if (!(actionSpace instanceof Discrete)) {
@@ -341,6 +354,9 @@ export async function runDQN(options: TrainOptions, hooks: DqnHooks = {}): Promi
       updates += 1;
     });
 
+  const evalAgent = (): DQNAgent =>
+    new DQNAgent(qNetwork as MLP, options.envId, envOptions, obsSpace, actionSpace, hp);
+
   const { observation } = env.reset({ seed: options.seed });
   let obs = Float32Array.from(flattenObservation(obsSpace, observation));
   let epsilon = hp.startEpsilon;
@@ -378,6 +394,7 @@ export async function runDQN(options: TrainOptions, hooks: DqnHooks = {}): Promi
         hooks.afterTrain?.({ globalStep: stored, stats: extraStats });
       }
       tracker.progress(globalStep + 1, { epsilon, loss: lastLoss, q: lastQ, ...extraStats });
+      if (evalCb) await evalCb.maybeEvaluate(stored, evalAgent);
     }
   } finally {
     env.close();
@@ -389,6 +406,7 @@ export async function runDQN(options: TrainOptions, hooks: DqnHooks = {}): Promi
     actionSpace,
     hp,
     episodes: tracker.episodes,
+    evaluations: evalCb?.evaluations ?? [],
   };
 }
 

@@ -30,6 +30,8 @@ import {
   annealedLr,
   checkTrainOptions,
   EpisodeTracker,
+  EvalCallback,
+  type EvaluationRecord,
   flattenObservation,
   observationDim,
   resolveHyperparams,
@@ -113,6 +115,8 @@ export interface PpoRun {
   episodes: EpisodeRecord[];
   globalStep: number;
   timings: PpoTimings;
+  /** The periodic evaluations (options.evaluation), in order. */
+  evaluations: EvaluationRecord[];
 }
 
 export async function trainPpo(
@@ -138,6 +142,7 @@ export async function trainPpo(
     episodes: run.episodes,
     seconds: (performance.now() - start) / 1000,
     timings: run.timings,
+    ...(options.evaluation ? { evaluations: run.evaluations } : {}),
   };
 }
 
@@ -147,6 +152,13 @@ export async function runPpo(options: TrainOptions, hooks: PpoHooks = {}): Promi
   checkTrainOptions(PPO_ALGO, options);
   const cfg = resolveHyperparams(ppo, options.envId, options.hyperparams);
   const envOptions = options.envOptions ?? {};
+  if (options.evaluation && hooks.setup) {
+    // The best checkpoint would hold the hook's networks, which loadPpoAgent cannot read back.
+    throw new ConfigError(
+      'ppo: evaluation during training needs the plain PPO networks (no setup hook)',
+    );
+  }
+  const evalCb = options.evaluation ? new EvalCallback(options.evaluation, PPO_ALGO) : null;
   const root = new Generator(options.seed);
   const initRng = root.spawn();
   const actRng = root.spawn();
@@ -215,10 +227,24 @@ export async function runPpo(options: TrainOptions, hooks: PpoHooks = {}): Promi
     const epLength = new Int32Array(N);
     let globalStep = startStep;
     const timings: PpoTimings = { rolloutSeconds: 0, updateSeconds: 0 };
+    const evalAgent = (): PpoAgent =>
+      new PpoAgent(
+        options.envId,
+        envOptions,
+        obsSpace,
+        actSpace,
+        cfg,
+        actor,
+        critic,
+        obsNormalizer,
+        valueNormalizer,
+      );
 
     for (let update = 1; update <= numUpdates; update++) {
       const lr = cfg.annealLr ? annealedLr(cfg.learningRate, update, numUpdates) : cfg.learningRate;
       optimizer.paramGroups[0].lr = lr;
+      // rl-zoo's lin_0.2 clip range falls on the same line as the learning rate.
+      const clipCoef = cfg.annealClip ? annealedLr(cfg.clipCoef, update, numUpdates) : cfg.clipCoef;
       const t0 = performance.now();
       for (let t = 0; t < T; t++) {
         const row = t * N;
@@ -305,7 +331,16 @@ export async function runPpo(options: TrainOptions, hooks: PpoHooks = {}): Promi
         globalStep,
         update,
       });
-      const stats = ppoUpdate({ actor, critic }, optimizer, batch, cfg, shuffleRng, update, hooks);
+      const updateCfg = clipCoef === cfg.clipCoef ? cfg : { ...cfg, clipCoef };
+      const stats = ppoUpdate(
+        { actor, critic },
+        optimizer,
+        batch,
+        updateCfg,
+        shuffleRng,
+        update,
+        hooks,
+      );
       hooks.afterUpdate?.({ globalStep, update, stats: stats.extra });
       const t2 = performance.now();
       timings.rolloutSeconds += (t1 - t0) / 1000;
@@ -321,11 +356,13 @@ export async function runPpo(options: TrainOptions, hooks: PpoHooks = {}): Promi
           clipFraction: stats.clipFraction,
           explainedVariance: stats.explainedVariance,
           epochs: stats.epochs,
+          clipCoef,
           sps: globalStep / ((performance.now() - start) / 1000),
           ...stats.extra,
         },
         true,
       );
+      if (evalCb) await evalCb.maybeEvaluate(globalStep, evalAgent);
     }
     return {
       observationSpace: obsSpace,
@@ -338,6 +375,7 @@ export async function runPpo(options: TrainOptions, hooks: PpoHooks = {}): Promi
       episodes: tracker.episodes,
       globalStep,
       timings,
+      evaluations: evalCb?.evaluations ?? [],
     };
   } finally {
     await envs.close();

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { EvaluationOptions, EvaluationRecord } from './common/eval-callback.js';
 
 /**
  * The contract every learning algorithm (DQN, PPO, REINFORCE, the multi-agent learners) fulfils,
@@ -44,6 +45,11 @@ export interface TrainOptions {
   initialCheckpoint?: string;
   onProgress?: (p: TrainProgress) => void;
   onEpisode?: (e: EpisodeRecord) => void;
+  /**
+   * Periodic deterministic evaluation during training, saving the best agent (SB3's
+   * EvalCallback, see common/eval-callback.ts). Supported by: dqn, ppo.
+   */
+  evaluation?: EvaluationOptions;
 }
 
 export interface TrainResult {
@@ -51,6 +57,8 @@ export interface TrainResult {
   episodes: EpisodeRecord[];
   /** Wall-clock seconds. */
   seconds: number;
+  /** The periodic evaluations, when TrainOptions.evaluation asked for them. */
+  evaluations?: EvaluationRecord[];
 }
 
 /** A trained (or loaded) policy that can act in its environment. */

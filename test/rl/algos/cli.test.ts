@@ -75,6 +75,31 @@ describe('osmosis rl', () => {
     expect(rf.out).toMatch(/trained reinforce on CartPole-v1 \(seed 1\) for 300 steps/);
   });
 
+  it('evaluates periodically and keeps the best checkpoint beside the final one', async () => {
+    const out = join(root, 'ppo-best');
+    const args = ['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--total-steps', '512'];
+    const flags = ['--out', out, '--eval-every', '256', '--eval-episodes', '2', '--quiet'];
+    const train = await run([...args, ...flags, '--json']);
+    expect(train.code).toBe(0);
+    const summary = JSON.parse(train.out) as {
+      bestCheckpoint: string;
+      evaluations: { globalStep: number; meanReturn: number; best: boolean }[];
+    };
+    expect(summary.bestCheckpoint).toBe(join(out, 'best'));
+    expect(summary.evaluations.map((e) => e.globalStep)).toEqual([256, 512]);
+    expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
+    expect(existsSync(join(out, 'best', 'model.safetensors'))).toBe(true);
+    const best = summary.evaluations.filter((e) => e.best).at(-1)!;
+    const ev = await run(['eval', '--checkpoint', summary.bestCheckpoint, '--episodes', '2']);
+    expect(ev.code).toBe(0);
+    const text = await run([...args, ...flags]);
+    expect(text.out).toMatch(
+      new RegExp(
+        `best of 2 evaluations: mean return [\\d.]+ at step ${best.globalStep}; checkpoint: .*best`,
+      ),
+    );
+  });
+
   it('lists algorithms and envs, and explains each command', async () => {
     const list = await run(['list']);
     expect(list.code).toBe(0);
@@ -125,6 +150,18 @@ describe('osmosis rl', () => {
       [
         ['train', '--algo', 'dqn', '--env', 'CartPole-v1', '--bogus'],
         /ConfigError: Unknown option '--bogus'/,
+      ],
+      [
+        ['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--eval-episodes', '5'],
+        /--eval-episodes needs --eval-every/,
+      ],
+      [
+        ['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--eval-every', '0'],
+        /--eval-every must be an integer >= 1, got '0'/,
+      ],
+      [
+        ['train', '--algo', 'reinforce', '--env', 'CartPole-v1', '--eval-every', '100'],
+        /--eval-every is supported by dqn, ppo, not reinforce/,
       ],
       [['eval'], /--checkpoint DIR is required/],
       [

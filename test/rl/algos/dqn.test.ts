@@ -1,7 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/core/index.js';
-import { evaluateAgent } from '../../../src/rl/algos/common/index.js';
-import { DQNAgent, trainDQN } from '../../../src/rl/algos/index.js';
+import { DEFAULT_EVAL_SEED, evaluateAgent } from '../../../src/rl/algos/common/index.js';
+import { runDQN } from '../../../src/rl/algos/dqn.js';
+import { DQNAgent, loadDQN, trainDQN } from '../../../src/rl/algos/index.js';
 import { Env, register, unregister } from '../../../src/rl/index.js';
 import { Box, Discrete } from '../../../src/rl/spaces/index.js';
 
@@ -179,5 +183,56 @@ describe('DQN', () => {
     await expect(
       trainDQN({ ...base, hyperparams: JSON.parse('{"__proto__": {"x": 1}}') }),
     ).rejects.toThrow(/unknown hyperparameter '__proto__'/);
+  });
+
+  it('evaluates periodically without changing training and saves the best Q-network', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'osmosis-dqn-eval-'));
+    try {
+      const base = {
+        envId: 'CartPole-v1',
+        seed: 3,
+        totalSteps: 1500,
+        hyperparams: {
+          hidden: [16, 16],
+          learningStarts: 300,
+          trainFrequency: 50,
+          gradientSteps: 8,
+          batchSize: 32,
+          targetUpdateInterval: 100,
+        },
+      };
+      const plain = await trainDQN(base);
+      const bestDir = join(dir, 'best');
+      const evaluated = await trainDQN({
+        ...base,
+        evaluation: { every: 500, episodes: 3, bestDir },
+      });
+      const curve = (r: typeof plain) => r.episodes.map((e) => [e.globalStep, e.episodicReturn]);
+      expect(curve(evaluated)).toEqual(curve(plain));
+      expect(plain.evaluations).toBeUndefined();
+      const evals = evaluated.evaluations!;
+      expect(evals.map((e) => e.globalStep)).toEqual([500, 1000, 1500]);
+      expect(evals[0].best).toBe(true);
+      // The saved checkpoint is the evaluated network: it replays the best evaluation exactly.
+      const best = evals.filter((e) => e.best).at(-1)!;
+      const replay = evaluateAgent(await loadDQN(bestDir), {
+        episodes: 3,
+        seed: DEFAULT_EVAL_SEED,
+      });
+      expect(replay.meanReturn).toBe(best.meanReturn);
+      // The last evaluation ran on the final weights.
+      const last = evaluateAgent(evaluated.agent, { episodes: 3, seed: DEFAULT_EVAL_SEED });
+      expect(last.meanReturn).toBe(evals[2].meanReturn);
+
+      const setup = () => {
+        throw new Error('not reached');
+      };
+      await expect(runDQN({ ...base, evaluation: { every: 10 } }, { setup })).rejects.toThrow(
+        /dqn: evaluation during training needs the plain Q-network/,
+      );
+      await expect(trainDQN({ ...base, evaluation: { every: 0 } })).rejects.toThrow(ConfigError);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -13,8 +13,8 @@ import {
   type ResetArgs,
   type StepResult,
 } from '../../../src/rl/index.js';
-import { evaluateAgent } from '../../../src/rl/algos/common/index.js';
-import { PpoAgent, ppo, trainPpo } from '../../../src/rl/algos/ppo.js';
+import { DEFAULT_EVAL_SEED, evaluateAgent } from '../../../src/rl/algos/common/index.js';
+import { loadPpoAgent, PpoAgent, ppo, runPpo, trainPpo } from '../../../src/rl/algos/ppo.js';
 import { getAlgorithm } from '../../../src/rl/algos/registry.js';
 import type { EpisodeRecord, TrainProgress } from '../../../src/rl/algos/types.js';
 
@@ -121,7 +121,7 @@ describe('ppo on CartPole-v1', () => {
     const late = mean(episodes.slice(-10).map((e) => e.episodicReturn));
     expect(late).toBeGreaterThan(2 * random);
     // The seeded run is exactly reproducible (js backend): pin its result.
-    expect(ev.meanReturn).toMatchInlineSnapshot(`161`);
+    expect(ev.meanReturn).toMatchInlineSnapshot(`131.1`);
   });
 
   it('gives identical curves for the same seed, sync or async envs', async () => {
@@ -167,6 +167,19 @@ describe('ppo schedule and early stop', () => {
     expect(free.map((p) => p.metrics!.learningRate)).toEqual(
       [1, 0.75, 0.5, 0.25].map((f) => expect.closeTo(f * 1e-3, 12)),
     );
+    // CartPole's tuned clip range is rl-zoo's lin_0.2: it falls on the learning rate's line.
+    expect(free.map((p) => p.metrics!.clipCoef)).toEqual(
+      [1, 0.75, 0.5, 0.25].map((f) => expect.closeTo(f * 0.2, 12)),
+    );
+    const fixed = await run({ learningRate: 1e-3, annealClip: false });
+    expect(fixed.every((p) => p.metrics!.clipCoef === 0.2)).toBe(true);
+    // The update clips with the annealed range: with large steps it clips more, and trains
+    // differently, than with the fixed one.
+    const big = { learningRate: 1e-2, annealLr: false, clipCoef: 0.02 };
+    const bigFixed = (await run({ ...big, annealClip: false })).at(-1)!.metrics!;
+    const bigAnnealed = (await run(big)).at(-1)!.metrics!;
+    expect(bigAnnealed.clipFraction).toBeGreaterThan(bigFixed.clipFraction);
+    expect(bigAnnealed.policyLoss).not.toBe(bigFixed.policyLoss);
     expect(free.every((p) => p.metrics!.epochs === 3)).toBe(true);
     // The KL is read before each minibatch's step, so epoch 1's first minibatch sees 0; with two
     // minibatches the second one already exceeds the target and the update stops after epoch 1.
@@ -260,5 +273,37 @@ describe('ppo checkpoints', () => {
     config.algo = 'dqn';
     await writeFile(path, JSON.stringify(config));
     await expect(getAlgorithm('ppo').load(dir)).rejects.toThrow(CheckpointError);
+  });
+});
+
+describe('ppo periodic evaluation', () => {
+  it('evaluates after the updates that pass each multiple, leaves training alone, saves the best', async () => {
+    const dir = await tempDir();
+    const base = {
+      envId: 'CartPole-v1',
+      seed: 4,
+      totalSteps: 1024,
+      hyperparams: { numEnvs: 2, numSteps: 64, updateEpochs: 2, numMinibatches: 2 },
+    };
+    const plain = await trainPpo(base);
+    const bestDir = join(dir, 'best');
+    const evaluated = await trainPpo({ ...base, evaluation: { every: 300, episodes: 2, bestDir } });
+    const curve = (r: typeof plain) => r.episodes.map((e) => [e.globalStep, e.episodicReturn]);
+    expect(curve(evaluated)).toEqual(curve(plain));
+    expect(plain.evaluations).toBeUndefined();
+    // Rollouts of 128 steps: the first to reach 300, 600 and 900 end at 384, 640 and 1024.
+    const evals = evaluated.evaluations!;
+    expect(evals.map((e) => e.globalStep)).toEqual([384, 640, 1024]);
+    const best = evals.filter((e) => e.best).at(-1)!;
+    const replay = evaluateAgent(await loadPpoAgent(bestDir), {
+      episodes: 2,
+      seed: DEFAULT_EVAL_SEED,
+    });
+    expect(replay.meanReturn).toBe(best.meanReturn);
+    const last = evaluateAgent(evaluated.agent, { episodes: 2, seed: DEFAULT_EVAL_SEED });
+    expect(last.meanReturn).toBe(evals[2].meanReturn);
+    await expect(
+      runPpo({ ...base, evaluation: { every: 10 } }, { setup: () => ({}) }),
+    ).rejects.toThrow(/ppo: evaluation during training needs the plain PPO networks/);
   });
 });

@@ -46,6 +46,11 @@ export const ppoSchema = z
     /** 'async' steps the envs in worker threads (AsyncVectorEnv). */
     vectorEnv: z.enum(['sync', 'async']).default('sync'),
     ...ppoUpdateShape,
+    /**
+     * Linear decay of clipCoef to 0 over training, on annealLr's line (rl-zoo's `lin_0.2`); the
+     * value clipping follows it when vfClipCoef is null.
+     */
+    annealClip: z.boolean().default(false),
     /** Normalise observations with running statistics (saved with the agent). */
     normalizeObservation: z.boolean().default(false),
     /** Scale rewards by the running std of a discounted return (Gymnasium's NormalizeReward). */
@@ -84,9 +89,9 @@ export const PPO_CONTINUOUS_DEFAULTS: Partial<PpoConfig> = Object.freeze({
 });
 
 /**
- * Tuned per env, rl-zoo style. CartPole-v1 takes rl-zoo's PPO recipe (lr and clip annealing
- * simplified to lr annealing); measured here: 100k steps solve it (eval 500 +- 0 for seeds 1-3;
- * 61 s of training for seed 1 on the js backend), see examples/cartpole-ppo.ts.
+ * Tuned per env, rl-zoo style. CartPole-v1 takes rl-zoo's PPO recipe (hyperparams/ppo.yml, 1e5
+ * steps) on SB3's PPO: learning rate and clip range both linear to 0, and no value clipping
+ * (SB3's clip_range_vf is None). Measured over seeds: docs/benchmarks.md (bench/rl-solve.ts).
  */
 export const PPO_TUNED: Record<string, Partial<PpoConfig>> = {
   'CartPole-v1': {
@@ -98,5 +103,7 @@ export const PPO_TUNED: Record<string, Partial<PpoConfig>> = {
     numMinibatches: 1,
     updateEpochs: 20,
     entCoef: 0,
+    clipVloss: false,
+    annealClip: true,
   },
 };
