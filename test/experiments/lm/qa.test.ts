@@ -4,7 +4,7 @@
  * fine-tuning, LoRA and a bottleneck adapter scored by SQuAD EM and F1; the config's checks.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExperimentConfigError, parseExperimentYaml } from '../../../src/experiments/index.js';
 import {
@@ -14,6 +14,7 @@ import {
   runLmExperiment,
   validateLmExperiment,
 } from '../../../src/experiments/lm/index.js';
+import { lmResultsSection } from '../../../src/experiments/lm/results.js';
 import { tempDir, tinyConfig, tinyQaConfig, writeTinySquad } from './helpers.js';
 
 const METHODS = `  - { name: scratch, kind: scratch }
@@ -61,6 +62,29 @@ describe('osmosis lm: question answering', () => {
     const again = await resumeLmExperiment(run);
     expect(again.ran).toBe(0);
     expect(again.summary).toEqual(out.summary);
+
+    // The LM table of `osmosis results`: this run's rows; a config without a run is named.
+    writeFileSync(join(dir, 'other.yaml'), tinyQaConfig(METHODS).replace('tiny-qa', 'other-qa'));
+    const { lines, entries } = await lmResultsSection(dir, join(dir, 'runs'));
+    expect(entries.map((e) => [e.name, e.runId])).toEqual([
+      ['tiny-qa', out.id],
+      ['other-qa', null],
+    ]);
+    const text = lines.join('\n');
+    const full = rows.full!.final.f1!.mean;
+    const lora = rows.lora!.final.f1!.mean;
+    const loraRow = text.split('\n').find((l) => l.includes('| lora '))!;
+    expect(loraRow).toContain(`| ${((100 * lora) / full).toFixed(0)}%`);
+    expect(loraRow).toContain(`${rows.lora!.params.percent.toFixed(1)}%`);
+    expect(loraRow).toMatch(/F1 [0-9.]+ \[.*\]; EM /);
+    expect(text).toMatch(/\| full +\| F1 .*\| — +\| 100\.0% +\| \d+ s/);
+    expect(text).toContain(
+      `No complete run under the runs folder: \`other-qa\` (\`osmosis lm ${relative(process.cwd(), join(dir, 'other.yaml'))}\`)`,
+    );
+    // A run of another config with the same name is not this config's.
+    writeFileSync(join(dir, 'exp.yaml'), tinyQaConfig(METHODS).replace('steps: 4,', 'steps: 6,'));
+    const changed = await lmResultsSection(dir, join(dir, 'runs'));
+    expect(changed.entries[0]!.runId).toBeNull();
   });
 });
 
