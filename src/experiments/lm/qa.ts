@@ -5,8 +5,7 @@
  * post-processing that serve real SQuAD files (src/data/squad, src/train/tasks).
  */
 import { Generator, ValueError } from '../../core/index.js';
-import { prepareQaFeatures, type QaFeature } from '../../data/index.js';
-import { tokenizeCorpus, groupTexts } from '../../data/index.js';
+import { groupTexts, prepareQaFeatures, tokenizeCorpus, type QaFeature } from '../../data/index.js';
 import {
   BertForMaskedLM,
   BertForQuestionAnswering,
