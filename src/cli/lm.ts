@@ -13,9 +13,9 @@ const USAGE = `Usage: osmosis lm <experiment.yaml> [--seeds N] [--out DIR] [--pr
        osmosis lm --resume runs/<id>
 
 Runs a language-model transfer experiment (experiments/lm/lm-*.yaml; docs/lm-transfer.md): trains
-a byte-level BPE tokenizer and a small GPT-2 on the source texts, then each method (scratch,
-full fine-tuning, a linear head, PEFT methods) on each seed's target budget, evaluating on a
-held-out target set. Writes runs/<id>/: config.resolved.yaml, metrics.jsonl, tokenizer/,
+a tokenizer and a small model on the source texts (a GPT-2 as a causal LM, or a BERT by masked
+LM for question answering), then each method (scratch, full fine-tuning, a linear head, PEFT
+methods) on each seed's target budget, evaluating on a held-out target set. Writes runs/<id>/: config.resolved.yaml, metrics.jsonl, tokenizer/,
 pretrained/, results/n<size>/<method>/seed-<n>.json, summary.json, summary.md, plots/*.svg.
 
 Options:

@@ -10,7 +10,8 @@ experiments/*.yaml its description, the newest finished run of that exact config
 name and config hash under --runs), the transfer-metrics table (mean and 95% interval over seeds
 against the baseline, negative-transfer flags) and the run's SVG plots, copied to
 docs/results/<experiment>/. Without --run-missing nothing is trained: an experiment with no
-finished run is listed as such.
+finished run is listed as such. The LM experiments of experiments/lm/ follow as one "LM transfer"
+table read from their newest complete \`osmosis lm\` runs under --runs (never run from here).
 
 Options:
   --run-missing      run each experiment whose config has no finished run; an interrupted or

@@ -4,7 +4,8 @@
  * config hash) under the runs folder; with `runMissing`, an experiment without a finished run is
  * resumed (an interrupted run of the same config) or run. Its section holds the description, the
  * metrics table and warnings of `osmosis report` (report.ts) and the run's SVG plots, copied to
- * docs/results/<name>/ so the page stands on its own.
+ * docs/results/<name>/ so the page stands on its own. The LM experiments (experiments/lm/) follow
+ * as one "LM transfer" table read from their `osmosis lm` runs (lm/results.ts).
  */
 import * as fs from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
@@ -22,6 +23,7 @@ import {
 import { readJobResult, readRunInfo, resultPath, RUN_FILE, type RunInfo } from './run-dir.js';
 import { resumeExperiment, runExperiment, type RunOptions } from './runner.js';
 import { loadRlRegistries } from './rl-registries.js';
+import { lmResultsSection } from './lm/results.js';
 import { configHash, loadExperiment, type ResolvedExperiment } from './schema.js';
 
 export interface ResultsOptions {
@@ -35,6 +37,8 @@ export interface ResultsOptions {
   runMissing?: boolean;
   /** Passed on to the runner. */
   workers?: number;
+  /** Folder of the LM configs (default: `lm` inside `experiments`, when there is one). */
+  lmExperiments?: string;
   log?: (s: string) => void;
   tty?: boolean;
 }
@@ -207,7 +211,9 @@ export async function generateResults(options: ResultsOptions): Promise<Experime
     '',
     ...sections,
   ].join('\n');
+  const lmDir = resolve(options.lmExperiments ?? join(options.experiments, 'lm'));
+  const lm = fs.existsSync(lmDir) ? await lmResultsSection(lmDir, runsRoot) : null;
   fs.mkdirSync(dirname(out), { recursive: true });
-  await writeFileAtomic(out, page.replace(/\n+$/, '\n'));
+  await writeFileAtomic(out, `${page}\n\n${lm?.lines.join('\n') ?? ''}`.replace(/\n+$/, '\n'));
   return results;
 }

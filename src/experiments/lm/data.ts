@@ -7,8 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import { Generator } from '../../core/rng.js';
 import { DatasetError } from '../../data/errors.js';
-import { prepareCorpus, readPrepared } from '../../data/index.js';
+import { loadSquad, prepareCorpus, readPrepared, type SquadExample } from '../../data/index.js';
 import { loadDebianSections } from './debian.js';
+import { prepareDebianQa } from './debian-qa.js';
 import type { LmExperiment } from './schema.js';
 
 export interface TextItem {
@@ -16,11 +17,15 @@ export interface TextItem {
   id?: string;
   /** Class name (classification targets). */
   label?: string;
+  /** The question, context and answers (question-answering targets; `text` joins the first two). */
+  qa?: SquadExample;
 }
 
 export interface LmCorpus {
   source: TextItem[];
   target: TextItem[];
+  /** A written evaluation split (SQuAD's dev file): evaluation draws from it, not from target. */
+  dev?: TextItem[];
   /** What the data is and where it came from, for the report. */
   description: string;
 }
@@ -43,7 +48,36 @@ export async function loadLmCorpus(
     };
   }
   if (data.corpus === 'debian-sections') return loadDebianSections(data.cacheDir, log);
+  if (data.corpus === 'debian-qa') {
+    const f = await prepareDebianQa(data.cacheDir, { seed: data.splitSeed, ...data.qa }, log);
+    const source = JSON.parse(await readFile(f.source, 'utf8')) as TextItem[];
+    return { ...(await readSquadCorpus(f.train, f.dev, source)), description: f.description };
+  }
+  if (data.corpus === 'squad') return readSquadCorpus(data.train!, data.dev!, null);
   return readJsonlCorpus(data.file!);
+}
+
+/**
+ * SQuAD train and dev files as a corpus: the training questions are the target, the dev
+ * questions the written evaluation split; without `source`, the training contexts (each once)
+ * are the pretraining text.
+ */
+export async function readSquadCorpus(
+  train: string,
+  dev: string,
+  source: TextItem[] | null,
+): Promise<LmCorpus> {
+  const items = (examples: SquadExample[]): TextItem[] =>
+    examples.map((qa) => ({ id: qa.id, text: `${qa.question}\n${qa.context}`, qa }));
+  const t = await loadSquad(train);
+  const d = await loadSquad(dev);
+  const contexts = [...new Set(t.examples.map((e) => e.context))].map((text) => ({ text }));
+  return {
+    source: source ?? contexts,
+    target: items(t.examples),
+    dev: items(d.examples),
+    description: `SQuAD files ${train} (${t.examples.length} questions) and ${dev} (${d.examples.length})`,
+  };
 }
 
 /** A user's corpus: JSON lines `{"domain": "source"|"target", "text": ..., "label"?, "id"?}`. */
@@ -103,6 +137,7 @@ export interface LmSplit {
 export function splitCorpus(corpus: LmCorpus, exp: LmExperiment): LmSplit {
   const { trainSizes, evalSize } = exp.target;
   const items = corpus.target;
+  if (corpus.dev !== undefined) return splitWritten(corpus, corpus.dev, exp);
   const need = evalSize + Math.max(...trainSizes);
   if (items.length < need) {
     throw new DatasetError(
@@ -129,6 +164,22 @@ export function splitCorpus(corpus: LmCorpus, exp: LmExperiment): LmSplit {
     throw new DatasetError(`classification needs at least 2 classes, got ${labels.length}`);
   }
   return { source, evalSet, pool, labels };
+}
+
+/** A corpus with its own dev split: the first evalSize dev items, the whole target as the pool. */
+function splitWritten(corpus: LmCorpus, dev: TextItem[], exp: LmExperiment): LmSplit {
+  const { trainSizes, evalSize } = exp.target;
+  if (dev.length < evalSize)
+    throw new DatasetError(`the dev split has ${dev.length} items; target.evalSize is ${evalSize}`);
+  const largest = Math.max(...trainSizes);
+  if (corpus.target.length < largest)
+    throw new DatasetError(
+      `the training split has ${corpus.target.length} items; the largest trainSize is ${largest}`,
+    );
+  let source = corpus.source;
+  if (exp.pretrain.maxTexts !== undefined) source = source.slice(0, exp.pretrain.maxTexts);
+  if (source.length === 0) throw new DatasetError('the source (pretraining) set is empty');
+  return { source, evalSet: dev.slice(0, evalSize), pool: corpus.target, labels: [] };
 }
 
 /** Seed `seed`'s training budget of `size` items: a prefix of its own permutation of the pool,

@@ -56,7 +56,8 @@ export function parsePackages(text: string): Package[] {
   return out;
 }
 
-function mask(summary: string, name: string): string {
+/** `summary` with every mention of the package's name replaced by "this package". */
+export function maskPackageName(summary: string, name: string): string {
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return summary.replace(new RegExp(escaped, 'gi'), 'this package');
 }
@@ -70,11 +71,11 @@ export function debianCorpus(packages: readonly Package[]): LmCorpus {
   const sorted = [...packages].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const counts = new Map<string, number>();
   for (const p of sorted) {
-    const text = mask(p.summary, p.name);
+    const text = maskPackageName(p.summary, p.name);
     counts.set(text, (counts.get(text) ?? 0) + 1);
   }
   for (const p of sorted) {
-    const text = mask(p.summary, p.name);
+    const text = maskPackageName(p.summary, p.name);
     // Repeated summaries ("transitional package") say nothing about one package: dropped.
     if (counts.get(text)! > 1 || seen.has(text)) continue;
     seen.add(text);

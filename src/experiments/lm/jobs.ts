@@ -9,9 +9,12 @@ import { Generator } from '../../core/rng.js';
 import type { Tensor } from '../../core/index.js';
 import { groupTexts, tokenizeCorpus } from '../../data/index.js';
 import {
+  BertForMaskedLM,
+  BertForQuestionAnswering,
   GPT2ForSequenceClassification,
   GPT2LMHeadModel,
   type GPT2ConfigInput,
+  type PreTrainedModel,
 } from '../../models/index.js';
 import type { Module } from '../../nn/index.js';
 import { getPeftModel } from '../../peft/index.js';
@@ -24,11 +27,13 @@ import {
   sequenceClassificationCollator,
   Trainer,
   type DataCollator,
+  type ComputeMetrics,
   type TrainableModel,
   type TrainerCallback,
 } from '../../train/index.js';
 import { ValueError } from '../../core/errors.js';
 import type { TextItem } from './data.js';
+import { qaModel } from './qa.js';
 import type { LmExperiment, LmMethod } from './schema.js';
 
 /**
@@ -111,20 +116,23 @@ export interface JobModel {
 export function buildJobModel(
   exp: LmExperiment,
   method: LmMethod,
-  pretrained: GPT2LMHeadModel,
+  pretrained: PreTrainedModel,
   tok: PreTrainedTokenizer,
   seed: number,
   numLabels: number,
 ): JobModel {
-  const config = modelConfig(exp, tok);
   const rng = new Generator(seed);
-  let base: GPT2LMHeadModel | GPT2ForSequenceClassification;
-  if (exp.target.task === 'causal-lm') {
+  let base: PreTrainedModel;
+  if (exp.target.task === 'question-answering') {
+    const source = method.kind === 'scratch' ? null : (pretrained as BertForMaskedLM);
+    base = qaModel(exp, tok, positionsOf(exp), source, rng);
+  } else if (exp.target.task === 'causal-lm') {
+    const config = modelConfig(exp, tok);
     base = new GPT2LMHeadModel(config, { rng });
     if (method.kind !== 'scratch') base.loadStateDict(pretrained.stateDict());
   } else {
     base = new GPT2ForSequenceClassification(
-      { ...config, num_labels: numLabels, pad_token_id: tok.eosTokenId },
+      { ...modelConfig(exp, tok), num_labels: numLabels, pad_token_id: tok.eosTokenId },
       { rng },
     );
     if (method.kind !== 'scratch') {
@@ -140,7 +148,11 @@ export function buildJobModel(
     base.freeze();
     (base as GPT2ForSequenceClassification).score.unfreeze();
   } else if (method.kind === 'peft') {
-    const taskType = exp.target.task === 'causal-lm' ? 'CAUSAL_LM' : 'SEQ_CLS';
+    const taskType = {
+      'causal-lm': 'CAUSAL_LM',
+      classification: 'SEQ_CLS',
+      'question-answering': 'QUESTION_ANS',
+    }[exp.target.task];
     model = getPeftModel(
       base,
       { ...method.peft, peft_type: String(method.peft.peft_type), task_type: taskType },
@@ -149,6 +161,9 @@ export function buildJobModel(
         onWarning: () => undefined,
       },
     );
+    // PEFT trains a task's new head through modules_to_save; bottleneck adapters have no such
+    // field (AdapterHub trains heads beside adapters), so their head is unfrozen here.
+    if (method.peft.peft_type === 'BOTTLENECK') newHeadOf(base)?.unfreeze();
   }
   model.train();
   const frozen = model
@@ -161,6 +176,13 @@ export function buildJobModel(
     total: model.numParameters(),
     frozen,
   };
+}
+
+/** The freshly initialised task head of a target model (none for the causal LM). */
+function newHeadOf(base: PreTrainedModel): Module | null {
+  if (base instanceof GPT2ForSequenceClassification) return base.score;
+  if (base instanceof BertForQuestionAnswering) return base.qa_outputs;
+  return null;
 }
 
 /** A copy of the frozen parameters' values, to compare after training. */
@@ -200,10 +222,13 @@ export interface TrainJobOptions {
   seed: number;
   outputDir: string;
   onEval?: (p: EvalPoint) => void;
+  /** Question answering: the collator of the features and SQuAD EM/F1 of the eval set (qa.ts). */
+  qa?: { collator: DataCollator<unknown>; computeMetrics: ComputeMetrics };
 }
 
 /** The metric keys of a task (the first is the headline). */
 export function taskMetrics(task: LmExperiment['target']['task']): string[] {
+  if (task === 'question-answering') return ['f1', 'exact_match', 'loss'];
   return task === 'causal-lm' ? ['perplexity', 'loss'] : ['accuracy', 'macro_f1', 'loss'];
 }
 
@@ -213,6 +238,8 @@ function pick(
 ): Record<string, number> {
   const out: Record<string, number> = { loss: m.eval_loss! };
   if (task === 'causal-lm') out.perplexity = Math.exp(m.eval_loss!);
+  else if (task === 'question-answering')
+    Object.assign(out, { f1: m.eval_f1!, exact_match: m.eval_exact_match! });
   else Object.assign(out, { accuracy: m.eval_accuracy!, macro_f1: m.eval_macro_f1! });
   return out;
 }
@@ -222,6 +249,8 @@ export async function trainJob(o: TrainJobOptions): Promise<EvalPoint[]> {
   const { exp } = o;
   const t = exp.target;
   const cls = t.task === 'classification';
+  // Classification and QA gather the logits for their metrics; the LM scores its loss alone.
+  const gather = t.task !== 'causal-lm';
   const curve: EvalPoint[] = [];
   const record = (step: number, m: Record<string, number>): void => {
     const p = { step, metrics: pick(t.task, m) };
@@ -232,11 +261,12 @@ export async function trainJob(o: TrainJobOptions): Promise<EvalPoint[]> {
     name: 'lm-transfer-curve',
     onEvaluate: (_args, state, _control, metrics) => record(state.globalStep, metrics),
   };
-  const collator = (
-    cls
+  const collator =
+    o.qa?.collator ??
+    ((cls
       ? sequenceClassificationCollator({ padTokenId: o.padId })
-      : causalLmCollator({ padTokenId: o.padId })
-  ) as DataCollator<unknown>;
+      : causalLmCollator({ padTokenId: o.padId })) as DataCollator<unknown>);
+  const computeMetrics = o.qa?.computeMetrics ?? (cls ? classificationMetrics : undefined);
   const trainer = new Trainer<unknown>({
     model: o.job.model,
     args: {
@@ -251,16 +281,16 @@ export async function trainJob(o: TrainJobOptions): Promise<EvalPoint[]> {
       loggingSteps: t.evalEvery,
       saveStrategy: 'no',
       seed: o.seed,
-      predictionLossOnly: !cls,
+      predictionLossOnly: !gather,
       disableProgressBar: true,
     },
     trainDataset: o.train,
     evalDataset: o.evalSet,
     dataCollator: collator,
     callbacks: [collect],
-    ...(cls ? { computeMetrics: classificationMetrics } : {}),
+    ...(computeMetrics ? { computeMetrics } : {}),
   });
-  record(0, trainer.predict(o.evalSet, { metricKeyPrefix: 'eval', gather: cls }).metrics);
+  record(0, trainer.predict(o.evalSet, { metricKeyPrefix: 'eval', gather }).metrics);
   await trainer.train();
   if (curve.at(-1)!.step !== t.steps) await trainer.evaluate();
   return curve;

@@ -133,8 +133,13 @@ function count(n: number): string {
 
 /** Markdown tables: one per train size, methods as rows. */
 export function lmSummaryMarkdown(s: LmSummary): string {
-  const keys = s.task === 'causal-lm' ? ['perplexity'] : ['accuracy', 'macro_f1'];
-  const digits = s.task === 'causal-lm' ? 1 : 3;
+  const keys = {
+    'causal-lm': ['perplexity'],
+    classification: ['accuracy', 'macro_f1'],
+    'question-answering': ['exact_match', 'f1'],
+  }[s.task];
+  // SQuAD's EM and F1 are percentages.
+  const digits = s.task === 'classification' ? 3 : 1;
   const level = Math.round((s.rows[0]?.final[keys[0]!]?.level ?? 0.95) * 100);
   const out: string[] = [`Data: ${s.data}.`, ''];
   const sizes = [...new Set(s.rows.map((r) => r.trainSize))];

@@ -19,11 +19,12 @@ import YAML from 'yaml';
 import { ConfigError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/io/atomic.js';
 import { Generator } from '../../core/rng.js';
-import { GPT2LMHeadModel } from '../../models/index.js';
+import { BertForMaskedLM, GPT2LMHeadModel, type PreTrainedModel } from '../../models/index.js';
 import { PreTrainedTokenizer, trainTokenizer } from '../../text/index.js';
 import { causalLmCollator, Trainer, type DataCollator } from '../../train/index.js';
 import { MetricsLog } from '../run-dir.js';
 import { parseExperimentYaml } from '../schema.js';
+import type { QaFeature } from '../../data/index.js';
 import { loadLmCorpus, splitCorpus, trainSubset, type LmSplit } from './data.js';
 import {
   buildJobModel,
@@ -36,6 +37,14 @@ import {
   taskMetrics,
   trainJob,
 } from './jobs.js';
+import {
+  mlmCollator,
+  mlmDataset,
+  newMaskedLm,
+  qaDataCollator,
+  qaDataset,
+  qaMetrics,
+} from './qa.js';
 import { finalizeLmRun, lmJobResultSchema, type LmJobResult, type LmSummary } from './report.js';
 import { loadLmExperiment, runsAt, validateLmExperiment, type LmExperiment } from './schema.js';
 
@@ -174,9 +183,10 @@ async function tokenizerFor(
     return out;
   };
   const texts = [...spread(split.source), ...spread(split.pool)];
-  log(`tokenizer: byte-level BPE, vocabulary ${exp.tokenizer.vocabSize}, ${texts.length} texts\n`);
+  const kind = exp.model.family === 'bert' ? 'wordpiece' : 'byte-level-bpe';
+  log(`tokenizer: ${kind}, vocabulary ${exp.tokenizer.vocabSize}, ${texts.length} texts\n`);
   const tok = PreTrainedTokenizer.fromTokenizer(
-    trainTokenizer(texts, { kind: 'byte-level-bpe', vocabSize: exp.tokenizer.vocabSize }),
+    trainTokenizer(texts, { kind, vocabSize: exp.tokenizer.vocabSize }),
   );
   await tok.savePretrained(tdir);
   return tok;
@@ -189,15 +199,22 @@ async function pretrainedFor(
   tok: PreTrainedTokenizer,
   metrics: MetricsLog,
   log: (s: string) => void,
-): Promise<GPT2LMHeadModel> {
+): Promise<PreTrainedModel> {
   const pdir = join(dir, 'pretrained');
-  if (fs.existsSync(join(pdir, 'config.json'))) return GPT2LMHeadModel.fromPretrained(pdir);
+  const bert = exp.model.family === 'bert';
+  if (fs.existsSync(join(pdir, 'config.json')))
+    return bert ? BertForMaskedLM.fromPretrained(pdir) : GPT2LMHeadModel.fromPretrained(pdir);
   const p = exp.pretrain;
-  const data = lmDataset(tok, split.source, positionsOf(exp), 'pretraining set');
+  const positions = positionsOf(exp);
+  const data = bert
+    ? mlmDataset(tok, split.source, positions)
+    : lmDataset(tok, split.source, positions, 'pretraining set');
   log(
-    `pretraining: ${split.source.length} source texts, ${data.tokens} tokens, ${p.steps} steps\n`,
+    `pretraining${bert ? ' (masked LM)' : ''}: ${split.source.length} source texts, ${data.tokens} tokens, ${p.steps} steps\n`,
   );
-  const model = new GPT2LMHeadModel(modelConfig(exp, tok), { rng: new Generator(p.seed) });
+  const model = bert
+    ? newMaskedLm(exp, tok, positions, p.seed)
+    : new GPT2LMHeadModel(modelConfig(exp, tok), { rng: new Generator(p.seed) });
   const start = performance.now();
   const trainer = new Trainer<unknown>({
     model,
@@ -213,7 +230,9 @@ async function pretrainedFor(
       disableProgressBar: true,
     },
     trainDataset: data.examples,
-    dataCollator: causalLmCollator({ padTokenId: tok.eosTokenId }) as DataCollator<unknown>,
+    dataCollator: (bert
+      ? mlmCollator(exp, tok)
+      : causalLmCollator({ padTokenId: tok.eosTokenId })) as DataCollator<unknown>,
     callbacks: [
       {
         name: 'pretrain-progress',
@@ -250,9 +269,18 @@ async function execute(
     const pretrained = await pretrainedFor(dir, exp, split, tok, metrics, log);
     const t = exp.target;
     const cls = t.task === 'classification';
-    const evalSet = cls
-      ? classificationDataset(tok, split.evalSet, split.labels, t.maxLength)
-      : lmDataset(tok, split.evalSet, exp.model.blockSize, 'evaluation set').examples;
+    const qa = t.task === 'question-answering';
+    const evalSet = qa
+      ? qaDataset(tok, split.evalSet, exp)
+      : cls
+        ? classificationDataset(tok, split.evalSet, split.labels, t.maxLength)
+        : lmDataset(tok, split.evalSet, exp.model.blockSize, 'evaluation set').examples;
+    const qaTask = qa
+      ? {
+          collator: qaDataCollator(tok),
+          computeMetrics: qaMetrics(split.evalSet, evalSet as QaFeature[]),
+        }
+      : undefined;
     const results: LmJobResult[] = [];
     const total =
       t.trainSizes.reduce((n, size) => n + exp.methods.filter((m) => runsAt(m, size)).length, 0) *
@@ -271,9 +299,11 @@ async function execute(
           }
           const tag = `[${k}/${total}] n=${size} ${method.name} seed ${seed}`;
           const items = trainSubset(split.pool, seed, size);
-          const train = cls
-            ? classificationDataset(tok, items, split.labels, t.maxLength)
-            : lmDataset(tok, items, exp.model.blockSize, `target budget n=${size}`).examples;
+          const train = qa
+            ? qaDataset(tok, items, exp)
+            : cls
+              ? classificationDataset(tok, items, split.labels, t.maxLength)
+              : lmDataset(tok, items, exp.model.blockSize, `target budget n=${size}`).examples;
           const job = buildJobModel(exp, method, pretrained, tok, seed, split.labels.length);
           const before = snapshot(job.frozen);
           const start = performance.now();
@@ -283,7 +313,8 @@ async function execute(
             job,
             train,
             evalSet,
-            padId: tok.eosTokenId!,
+            padId: tok.eosTokenId ?? tok.padTokenId!,
+            ...(qaTask ? { qa: qaTask } : {}),
             lr: method.lr ?? t.lr,
             seed,
             outputDir: join(dir, 'jobs', `n${size}`, method.name, `seed-${seed}`),

@@ -1,8 +1,9 @@
 /**
- * The config of a language-model transfer experiment (`osmosis lm <file.yaml>`): a small causal
- * LM pretrained on a source text set, then transferred to a target (held-out perplexity of a
- * causal LM in another language, or a labelled classification task) by several methods under a
- * fixed data and step budget. Validated strictly, every problem reported with its path, with the
+ * The config of a language-model transfer experiment (`osmosis lm <file.yaml>`): a small model
+ * pretrained on a source text set (a GPT-2 as a causal LM, or a BERT by masked LM), then
+ * transferred to a target (held-out perplexity of a causal LM in another language, a labelled
+ * classification task, or extractive question answering) by several methods under a fixed data
+ * and step budget. Validated strictly, every problem reported with its path, with the
  * experiment runner's YAML parsing and error type (../schema.ts), and `peft` blocks checked
  * against the PEFT method's own schema.
  */
@@ -25,14 +26,33 @@ const slug = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'expected letters, digits, "_", "." or "-"');
 const lr = z.number().positive().finite();
 
-/** The corpora a run can draw from (data.ts builds each); 'jsonl' is a user's file. */
-export const LM_CORPORA = ['kjv-rv1909', 'debian-sections', 'jsonl'] as const;
+/**
+ * The corpora a run can draw from (data.ts builds each); 'jsonl' is a user's file, 'squad' a
+ * user's SQuAD train and dev files (their contexts are the pretraining text).
+ */
+export const LM_CORPORA = ['kjv-rv1909', 'debian-sections', 'debian-qa', 'jsonl', 'squad'] as const;
+
+/** How corpus 'debian-qa' builds its questions (debian-qa.ts). */
+const debianQaSchema = z
+  .object({
+    /** Questions in the written dev split (target.evalSize of them are scored). */
+    devSize: int.positive().default(1000),
+    /** Other packages' paragraphs in each context. */
+    distractors: int.nonnegative().default(2),
+    /** Description paragraphs longer than this (characters) are left out. */
+    maxParagraphChars: int.positive().default(500),
+  })
+  .strict();
 
 const dataSchema = z
   .object({
     corpus: z.enum(LM_CORPORA),
     /** The JSONL file of corpus 'jsonl' (relative to the config file). */
     file: z.string().min(1).optional(),
+    /** The SQuAD v1.1/v2.0 train and dev files of corpus 'squad' (relative to the config file). */
+    train: z.string().min(1).optional(),
+    dev: z.string().min(1).optional(),
+    qa: debianQaSchema.prefault({}),
     /** Where prepared corpora are cached (relative to the working directory; runs/ is ignored by git). */
     cacheDir: z.string().min(1).default('runs/cache'),
     /** Seeds the split into held-out target evaluation data and the target training pool. */
@@ -51,7 +71,8 @@ const tokenizerSchema = z
 
 const modelSchema = z
   .object({
-    family: z.literal('gpt2').default('gpt2'),
+    /** gpt2 pretrains as a causal LM; bert by masked LM (question answering needs bert). */
+    family: z.enum(['gpt2', 'bert']).default('gpt2'),
     dModel: int.positive().default(128),
     layers: int.positive().default(2),
     heads: int.positive().default(4),
@@ -75,13 +96,15 @@ const pretrainSchema = z
     seed: int.nonnegative().default(0),
     /** Cap on the source texts used (default: all). */
     maxTexts: int.positive().optional(),
+    /** bert: the share of tokens masked (BERT's 15%). */
+    mlmProbability: z.number().gt(0).lt(1).default(0.15),
   })
   .strict();
 
 const targetSchema = z
   .object({
     ...phase,
-    task: z.enum(['causal-lm', 'classification']),
+    task: z.enum(['causal-lm', 'classification', 'question-answering']),
     /** Learning rate of every method that does not set its own. */
     lr: lr.default(1e-3),
     /** Target training examples per run; more than one value gives a data-size curve. */
@@ -90,8 +113,10 @@ const targetSchema = z
     evalSize: int.positive(),
     /** Evaluate every this many steps (and at the end). */
     evalEvery: int.positive(),
-    /** Classification: texts are cut to this many tokens. */
+    /** Classification: texts are cut to this many tokens; QA: tokens per question+context window. */
     maxLength: int.min(2).default(64),
+    /** QA: tokens shared by consecutive windows of a long context (run_qa.py's doc_stride). */
+    docStride: int.positive().default(32),
   })
   .strict();
 
@@ -171,6 +196,38 @@ export function validateLmExperiment(
   if (new Set(c.target.trainSizes).size !== c.target.trainSizes.length) {
     issues.push({ path: ['target', 'trainSizes'], message: 'sizes repeat' });
   }
+  const qa = c.target.task === 'question-answering';
+  if (qa !== (c.model.family === 'bert')) {
+    issues.push({
+      path: ['model', 'family'],
+      message: `target.task '${c.target.task}' runs on ${qa ? "'bert'" : "'gpt2'"}, got '${c.model.family}'`,
+    });
+  }
+  if (qa !== (c.data.corpus === 'debian-qa' || c.data.corpus === 'squad')) {
+    issues.push({
+      path: ['data', 'corpus'],
+      message: qa
+        ? `target.task 'question-answering' needs corpus 'debian-qa' or 'squad', got '${c.data.corpus}'`
+        : `corpus '${c.data.corpus}' holds questions: it needs target.task 'question-answering'`,
+    });
+  }
+  for (const k of ['train', 'dev'] as const) {
+    if ((c.data.corpus === 'squad') !== (c.data[k] !== undefined)) {
+      issues.push({
+        path: ['data', k],
+        message:
+          c.data.corpus === 'squad'
+            ? "missing (corpus 'squad' reads a train and a dev file)"
+            : `only corpus 'squad' reads a ${k} file`,
+      });
+    }
+  }
+  if (qa && c.target.docStride >= c.target.maxLength) {
+    issues.push({
+      path: ['target', 'docStride'],
+      message: `${c.target.docStride} must be below target.maxLength ${c.target.maxLength}`,
+    });
+  }
   if (c.data.corpus === 'jsonl' && c.data.file === undefined) {
     issues.push({ path: ['data', 'file'], message: "missing (corpus 'jsonl' reads a file)" });
   }
@@ -204,9 +261,12 @@ export function validateLmExperiment(
     }
   });
   if (issues.length > 0) throw new ExperimentConfigError(file, issues);
-  const dataFile =
-    c.data.file === undefined ? {} : { file: resolve(options.baseDir ?? '.', c.data.file) };
-  return { ...c, seeds, data: { ...c.data, ...dataFile } };
+  const files: Partial<Record<'file' | 'train' | 'dev', string>> = {};
+  for (const k of ['file', 'train', 'dev'] as const) {
+    const f = c.data[k];
+    if (f !== undefined) files[k] = resolve(options.baseDir ?? '.', f);
+  }
+  return { ...c, seeds, data: { ...c.data, ...files } };
 }
 
 /** A PEFT block checked against its method's schema, unknown keys refused. */

@@ -5,6 +5,7 @@ export {
   type CausalLmCollatorOptions,
   type CausalLmExample,
 } from './causal-lm.js';
+export { maskedLmCollator, type MaskedLmCollatorOptions } from './masked-lm.js';
 export {
   classificationMetrics,
   sequenceClassificationCollator,
