@@ -9,12 +9,12 @@
  * Defaults are CleanRL's; CartPole-v1 uses rl-zoo's hyperparameters (tunedDefaults). The
  * loop counts steps as SB3 does, which those hyperparameters assume: uniformly random actions for
  * the first learningStarts steps, then target updates and training rounds keyed to the number of
- * transitions stored. Measured over seeds 1..10 (bench/rl-solve.ts, docs/benchmarks.md: 50k
+ * transitions stored. Measured over seeds 1..15 (bench/rl-solve.ts, docs/benchmarks.md: 50k
  * steps, 100 deterministic eval episodes, solved at >= 475): every run reaches 500 along the way
- * (at 22.5k-40k steps) and then oscillates, so the final weights solve 5 of 10 seeds (seeds 6..10
+ * (at 22.5k-40k steps) and then oscillates, so the final weights solve 8 of 15 seeds (seeds 6..10
  * end at 391.7, 215.7, 139.9, 308.2 and 253.3) while the best checkpoint of a periodic
  * evaluation (TrainOptions.evaluation, `osmosis rl train --eval-every`, SB3's EvalCallback as
- * rl-zoo keeps it) solves 10 of 10 with 500 +- 0. Each run takes 93-118 s of CPU. With CleanRL's
+ * rl-zoo keeps it) solves 15 of 15 with 500 +- 0. Each run takes 88-118 s of CPU. With CleanRL's
  * step counting (epsilon-greedy warm-up, training one step later) the final weights of seeds
  * 1..10 gave 181.4, 500, 500, 54.7, 434.9, 116.9, 500, 500, 500 and 495.3 (6 of 10).
  * `examples/cartpole-dqn.ts` reproduces seed 1.
