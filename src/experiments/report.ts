@@ -77,11 +77,10 @@ export function formatEstimate(e: Estimate | null | undefined, percent = false):
 function tttCell(m: MethodSummary): string {
   const tt = m.transfer?.timeToThreshold;
   if (!tt) return '—';
-  const o = tt.outcomes;
-  const never = o.scratchOnly + o.neither;
   const ratio = tt.ratio ? `${formatEstimate(tt.ratio)}×` : 'n/a';
-  return never + o.transferOnly > 0
-    ? `${ratio}; never reached: transfer ${tt.neverReached.transfer.length}, scratch ${tt.neverReached.scratch.length}`
+  const { transfer, scratch } = tt.neverReached;
+  return transfer.length + scratch.length > 0
+    ? `${ratio}; censored at the budget: transfer ${transfer.length}, scratch ${scratch.length}`
     : ratio;
 }
 

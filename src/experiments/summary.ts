@@ -119,6 +119,7 @@ export function computeSummary(
     );
   }
   const baseCurves = curves.find((c) => c.name === baseline);
+  const totalSteps = new Map(experiment.methods.map((m) => [m.name, m.totalSteps]));
 
   const methods: MethodSummary[] = curves.map((m) => {
     const seeds = m.bySeed.map((s) => s.seed);
@@ -157,6 +158,8 @@ export function computeSummary(
           ci,
           aucBaseline: metrics.aucBaseline,
           ...(metrics.threshold !== undefined ? { threshold: metrics.threshold } : {}),
+          // A seed that never reaches the threshold counts its method's whole budget.
+          budget: { transfer: totalSteps.get(m.name), scratch: totalSteps.get(baseline!) },
         });
       } catch (err) {
         warnings.push(`${m.name}: no transfer metrics: ${(err as Error).message}`);
