@@ -163,7 +163,8 @@ function header(r: RunReport): [string, string][] {
 export const METRICS_NOTE =
   'Metrics are means over seeds, paired by seed against the baseline, with confidence intervals in brackets. ' +
   'Jumpstart and asymptotic Δ are return differences (transfer − baseline) at the start and over the final window; ' +
-  'AUC ratio is (AUC_transfer − AUC_baseline) / |AUC_baseline|; time to threshold ratio < 1 means faster (Taylor & Stone 2009).';
+  'AUC ratio is (AUC_transfer − AUC_baseline) / |AUC_baseline|; time to threshold ratio < 1 means faster (Taylor & Stone 2009); ' +
+  "a seed that never reaches the threshold counts its method's whole budget (censored), and the table says how many did not.";
 
 /** Markdown; plot links are relative to `outFile`'s folder (default: the run folder). */
 export function renderMarkdown(r: RunReport, runDir: string, outFile?: string): string {
