@@ -77,11 +77,10 @@ export function formatEstimate(e: Estimate | null | undefined, percent = false):
 function tttCell(m: MethodSummary): string {
   const tt = m.transfer?.timeToThreshold;
   if (!tt) return '—';
-  const o = tt.outcomes;
-  const never = o.scratchOnly + o.neither;
   const ratio = tt.ratio ? `${formatEstimate(tt.ratio)}×` : 'n/a';
-  return never + o.transferOnly > 0
-    ? `${ratio}; never reached: transfer ${tt.neverReached.transfer.length}, scratch ${tt.neverReached.scratch.length}`
+  const { transfer, scratch } = tt.neverReached;
+  return transfer.length + scratch.length > 0
+    ? `${ratio}; censored at the budget: transfer ${transfer.length}, scratch ${scratch.length}`
     : ratio;
 }
 
@@ -164,7 +163,8 @@ function header(r: RunReport): [string, string][] {
 export const METRICS_NOTE =
   'Metrics are means over seeds, paired by seed against the baseline, with confidence intervals in brackets. ' +
   'Jumpstart and asymptotic Δ are return differences (transfer − baseline) at the start and over the final window; ' +
-  'AUC ratio is (AUC_transfer − AUC_baseline) / |AUC_baseline|; time to threshold ratio < 1 means faster (Taylor & Stone 2009).';
+  'AUC ratio is (AUC_transfer − AUC_baseline) / |AUC_baseline|; time to threshold ratio < 1 means faster (Taylor & Stone 2009); ' +
+  "a seed that never reaches the threshold counts its method's whole budget (censored), and the table says how many did not.";
 
 /** Markdown; plot links are relative to `outFile`'s folder (default: the run folder). */
 export function renderMarkdown(r: RunReport, runDir: string, outFile?: string): string {

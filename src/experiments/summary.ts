@@ -81,6 +81,11 @@ export function methodCurves(
   }));
 }
 
+/** The last step any of the method's curves reaches. */
+function curveEnd(m: MethodCurves): number {
+  return Math.max(...m.bySeed.map((s) => s.curve.steps[s.curve.steps.length - 1]));
+}
+
 export function intervalOptions(experiment: ResolvedExperiment): IntervalOptions {
   return { ...experiment.metrics.ci };
 }
@@ -157,6 +162,10 @@ export function computeSummary(
           ci,
           aucBaseline: metrics.aucBaseline,
           ...(metrics.threshold !== undefined ? { threshold: metrics.threshold } : {}),
+          // A seed that never reaches the threshold counts the steps its method's curves cover:
+          // for RL methods the budget up to the last episode's end; other kinds' curves have
+          // their own x axis (mamt: inner adaptation steps), which totalSteps does not measure.
+          budget: { transfer: curveEnd(m), scratch: curveEnd(baseCurves) },
         });
       } catch (err) {
         warnings.push(`${m.name}: no transfer metrics: ${(err as Error).message}`);

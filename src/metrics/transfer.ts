@@ -26,6 +26,11 @@ export interface SeedCurve {
 export interface TransferOptions {
   /** Performance level for time to threshold; omitted: that metric is skipped. */
   threshold?: number;
+  /**
+   * Steps each agent was given (its training budget). A seed that never reaches the threshold is
+   * censored there: it counts the budget as its time. Default per seed: the curve's last step.
+   */
+  budget?: { transfer?: number; scratch?: number };
   /** Grid points averaged for asymptotic performance (the last `window`), default 10. */
   window?: number;
   /** Grid points averaged for initial performance (the first `initialWindow`), default 1. */
@@ -59,15 +64,59 @@ export interface SeedTransfer {
   ttScratch: number | null;
 }
 
+/** Seeds where transfer / scratch did (true) or did not (false) reach the threshold. */
+function seedsWhere(perSeed: readonly SeedTransfer[], transfer: boolean, scratch: boolean): string {
+  return perSeed
+    .filter((p) => (p.ttTransfer !== null) === transfer && (p.ttScratch !== null) === scratch)
+    .map((p) => p.seed)
+    .join(', ');
+}
+
+function checkBudget(budget: number | undefined, who: string): void {
+  if (budget !== undefined && !(Number.isFinite(budget) && budget > 0)) {
+    throw new ValueError(`transferMetrics: budget.${who} must be a positive number, got ${budget}`);
+  }
+}
+
+/** A seed's time to threshold, or the budget (censored) when it never got there. */
+function censoredTime(
+  reached: number | null,
+  curve: Curve,
+  budget: number | undefined,
+  what: string,
+): number {
+  const limit = budget ?? curve.steps[curve.steps.length - 1];
+  if (reached === null) return limit;
+  if (reached > limit) {
+    throw new ValueError(
+      `transferMetrics: ${what} reached the threshold at step ${reached}, after its budget ${limit}`,
+    );
+  }
+  return reached;
+}
+
+/**
+ * Time to threshold over every paired seed, right-censored at the budget: a seed that never
+ * reached the threshold counts the steps it was given (a lower bound on its true time). Dropping
+ * such seeds instead would drop exactly the runs where an agent struggled, and with them the
+ * pairs that favour whoever did reach it. The censored seeds are listed in `neverReached`.
+ */
 export interface TimeToThreshold {
   threshold: number;
-  /** Over seeds where that agent reached the threshold. */
-  transfer: Estimate | null;
-  scratch: Estimate | null;
-  /** t_transfer / t_scratch over seeds where both reached it (< 1: transfer is faster). */
+  /** The budget a never-reached seed counts; null: each seed's own last curve step. */
+  budget: { transfer: number | null; scratch: number | null };
+  /** Steps to the threshold, censored at the budget, over all paired seeds. */
+  transfer: Estimate;
+  scratch: Estimate;
+  /**
+   * t_transfer / t_scratch per seed, censored times included (< 1: transfer is faster). Where
+   * only scratch is censored the seed's ratio is an upper bound, where only transfer is, a lower
+   * bound; null when a scratch time is 0.
+   */
   ratio: Estimate | null;
-  /** How the paired seeds split; "never reached" is kept explicit rather than imputed. */
+  /** How the paired seeds split. */
   outcomes: { both: number; transferOnly: number; scratchOnly: number; neither: number };
+  /** Censored seeds of each agent. */
   neverReached: { transfer: number[]; scratch: number[] };
 }
 
@@ -210,27 +259,28 @@ export function transferMetrics(
 
   let tt: TimeToThreshold | null = null;
   if (options.threshold !== undefined) {
+    const budget = options.budget ?? {};
+    checkBudget(budget.transfer, 'transfer');
+    checkBudget(budget.scratch, 'scratch');
     const outcomes = { both: 0, transferOnly: 0, scratchOnly: 0, neither: 0 };
-    const both: SeedTransfer[] = [];
     for (const p of perSeed) {
-      if (p.ttTransfer !== null && p.ttScratch !== null) {
-        outcomes.both++;
-        both.push(p);
-      } else if (p.ttTransfer !== null) outcomes.transferOnly++;
+      if (p.ttTransfer !== null && p.ttScratch !== null) outcomes.both++;
+      else if (p.ttTransfer !== null) outcomes.transferOnly++;
       else if (p.ttScratch !== null) outcomes.scratchOnly++;
       else outcomes.neither++;
     }
-    const reached = (xs: (number | null)[]): Estimate | null => {
-      const r = xs.filter((x): x is number => x !== null);
-      return r.length > 0 ? confidenceInterval(r, ci) : null;
-    };
-    const ratioValues = both
-      .filter((p) => p.ttScratch! > 0)
-      .map((p) => p.ttTransfer! / p.ttScratch!);
+    const timesT = perSeed.map((p) =>
+      censoredTime(p.ttTransfer, t.get(p.seed)!, budget.transfer, `transfer seed ${p.seed}`),
+    );
+    const timesS = perSeed.map((p) =>
+      censoredTime(p.ttScratch, s.get(p.seed)!, budget.scratch, `scratch seed ${p.seed}`),
+    );
+    const ratioValues = timesT.flatMap((v, i) => (timesS[i] > 0 ? [v / timesS[i]] : []));
     tt = {
       threshold: options.threshold,
-      transfer: reached(perSeed.map((p) => p.ttTransfer)),
-      scratch: reached(perSeed.map((p) => p.ttScratch)),
+      budget: { transfer: budget.transfer ?? null, scratch: budget.scratch ?? null },
+      transfer: confidenceInterval(timesT, ci),
+      scratch: confidenceInterval(timesS, ci),
       ratio: ratioValues.length > 0 ? confidenceInterval(ratioValues, ci) : null,
       outcomes,
       neverReached: {
@@ -243,13 +293,25 @@ export function transferMetrics(
         kind: 'threshold',
         message:
           `transfer never reached the threshold ${options.threshold} on ${outcomes.scratchOnly} ` +
-          `seed(s) where scratch did (seeds ${tt.neverReached.transfer.join(', ')})`,
+          `seed(s) where scratch did (seeds ${seedsWhere(perSeed, false, true)}): its time ` +
+          'there is censored at the budget, so the time ratio understates it',
+      });
+    }
+    if (outcomes.transferOnly > 0) {
+      warnings.push({
+        kind: 'threshold',
+        message:
+          `scratch never reached the threshold ${options.threshold} on ${outcomes.transferOnly} ` +
+          `seed(s) where transfer did (seeds ${seedsWhere(perSeed, true, false)}): its time ` +
+          'there is censored at the budget, so the time ratio overstates it',
       });
     }
     if (outcomes.neither > 0) {
       warnings.push({
         kind: 'threshold',
-        message: `neither agent reached the threshold ${options.threshold} on ${outcomes.neither} seed(s)`,
+        message:
+          `neither agent reached the threshold ${options.threshold} on ${outcomes.neither} ` +
+          'seed(s): both times are censored at their budgets there',
       });
     }
   }

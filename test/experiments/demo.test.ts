@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { demoCommand, DEMO_CONFIG } from '../../src/cli/demo.js';
+import { demoCommand, DEMO_CONFIG, DEMO_SEEDS } from '../../src/cli/demo.js';
 import { main } from '../../src/cli/main.js';
 import { loadRlRegistries } from '../../src/experiments/rl-registries.js';
 import '../../src/experiments/builtins.js';
@@ -10,10 +10,11 @@ import { findPackageRoot } from '../../src/util/package-root.js';
 import { collectIO, tempDir, writeFakeConfig } from './helpers.js';
 
 describe('osmosis demo (the main job)', () => {
-  it('is the bundled CartPole transfer experiment: a source, scratch, fine-tuning, A2T, 5 seeds', async () => {
+  it('is the bundled CartPole transfer experiment: a source, scratch, fine-tuning, A2T, 20 seeds (the demo runs 5)', async () => {
     await loadRlRegistries();
     const e = await loadExperiment(join(findPackageRoot(), DEMO_CONFIG));
-    expect(e.seeds).toEqual([0, 1, 2, 3, 4]);
+    expect(e.seeds).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(DEMO_SEEDS).toBe(5);
     expect(e.env).toEqual({ id: 'CartPole-v1', options: { masspole: 0.5, length: 1.0 } });
     expect(e.source).toMatchObject({ algo: 'ppo', env: { id: 'CartPole-v1' } });
     expect(e.methods.map((m) => m.kind)).toEqual(['scratch', 'finetune', 'a2t', 'a2t']);
@@ -25,7 +26,7 @@ describe('osmosis demo (the main job)', () => {
     const config = writeFakeConfig(join(root, 'cfg'), { seeds: 2 });
     const io = collectIO();
     const out = join(root, 'runs');
-    expect(await demoCommand(['--out', out, '--workers', '2'], io, config)).toBe(0);
+    expect(await demoCommand(['--out', out, '--workers', '2', '--seeds', '2'], io, config)).toBe(0);
     const text = io.out();
     expect(io.err()).toMatch(/\[6\/6\] done/);
     expect(text).toMatch(/run fake-transfer-\S+: finished \(6 job\(s\) run, 0 skipped, 0 failed\)/);

@@ -102,7 +102,18 @@ describe('runner end to end', () => {
     expect(by.helpful.transfer!.negativeTransfer).toBe(false);
     expect(by.harmful.transfer!.negativeTransfer).toBe(true);
     expect(s.negativeTransfer).toEqual(['harmful']);
-    expect(by.harmful.transfer!.timeToThreshold!.neverReached.transfer).toEqual([0, 1, 2]);
+    const tt = by.harmful.transfer!.timeToThreshold!;
+    expect(tt.neverReached.transfer).toEqual([0, 1, 2]);
+    // Censored at the last step any of the method's episodes ended at.
+    const episodes = readFileSync(join(parallel.runDir, 'metrics.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.type === 'episode');
+    const lastStep = (method: string): number =>
+      Math.max(...episodes.filter((l) => l.method === method).map((l) => l.globalStep as number));
+    expect(tt.budget).toEqual({ transfer: lastStep('harmful'), scratch: lastStep('scratch') });
+    expect(tt.transfer).toMatchObject({ mean: lastStep('harmful'), n: 3 });
     expect(by.helpful.finalReturn!.n).toBe(3);
   });
 

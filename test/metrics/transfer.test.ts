@@ -69,30 +69,69 @@ describe('transferMetrics (hand-computed)', () => {
 });
 
 describe('time to threshold never reached', () => {
-  it('is explicit, not imputed', () => {
+  it('is censored at the curve end by default: the last step counts as the time', () => {
     const m = transferMetrics(transfer, scratch, { gridPoints: 3, threshold: 11, window: 1 });
     const tt = m.timeToThreshold!;
     expect(m.perSeed.map((p) => p.ttTransfer)).toEqual([null, 87.5, null]);
     expect(m.perSeed.map((p) => p.ttScratch)).toEqual([null, null, null]);
     expect(tt.outcomes).toEqual({ both: 0, transferOnly: 1, scratchOnly: 0, neither: 2 });
     expect(tt.neverReached).toEqual({ transfer: [0, 2], scratch: [0, 1, 2] });
-    expect(tt.ratio).toBeNull();
-    expect(tt.scratch).toBeNull();
-    expect(tt.transfer).toMatchObject({ mean: 87.5, n: 1, lower: null });
-    expect(m.warnings.some((w) => w.kind === 'threshold' && /neither agent/.test(w.message))).toBe(
-      true,
+    expect(tt.budget).toEqual({ transfer: null, scratch: null });
+    // Every curve ends at step 100: times 100, 87.5, 100 against 100, 100, 100.
+    expect(tt.transfer.mean).toBeCloseTo(287.5 / 3, 12);
+    expect(tt.scratch).toMatchObject({ mean: 100, n: 3 });
+    expect(tt.ratio!.mean).toBeCloseTo((1 + 0.875 + 1) / 3, 12);
+    expect(tt.ratio!.n).toBe(3);
+    const notes = m.warnings.filter((w) => w.kind === 'threshold').map((w) => w.message);
+    expect(notes.join('\n')).toMatch(/neither agent reached the threshold 11 on 2 seed\(s\)/);
+    expect(notes.join('\n')).toMatch(
+      /scratch never reached the threshold 11 on 1 seed\(s\) where transfer did \(seeds 1\)/,
     );
   });
 
-  it('flags seeds where only scratch got there', () => {
+  it('counts the given budget for a seed that never got there, not drops the pair', () => {
+    // Scratch seed 1 never reaches 7; with a budget of 200 it counts 200, so its ratio is 70/200.
+    const slow: SeedCurve[] = [
+      scratch[0],
+      { seed: 1, curve: { steps: [0, 50, 100], values: [0, 3, 6] } },
+      scratch[2],
+    ];
+    const same = transfer.map((c) => ({ ...c, curve: scratch[0].curve }));
+    const m = transferMetrics(same, slow, {
+      gridPoints: 3,
+      window: 1,
+      threshold: 7,
+      budget: { transfer: 200, scratch: 200 },
+    });
+    const tt = m.timeToThreshold!;
+    expect(tt.neverReached).toEqual({ transfer: [], scratch: [1] });
+    expect(tt.outcomes).toEqual({ both: 2, transferOnly: 1, scratchOnly: 0, neither: 0 });
+    expect(tt.scratch.mean).toBeCloseTo((70 + 200 + 70) / 3, 12);
+    expect(tt.ratio!.mean).toBeCloseTo((1 + 70 / 200 + 1) / 3, 12);
+    expect(tt.ratio!.n).toBe(3);
+    expect(tt.budget).toEqual({ transfer: 200, scratch: 200 });
+  });
+
+  it('flags seeds where only scratch got there; transfer counts its budget there', () => {
     const m = transferMetrics(
       [{ seed: 0, curve: { steps: [0, 100], values: [0, 5] } }],
       [{ seed: 0, curve: { steps: [0, 100], values: [0, 10] } }],
-      { gridPoints: 3, threshold: 8, window: 1 },
+      { gridPoints: 3, threshold: 8, window: 1, budget: { transfer: 120 } },
     );
     expect(m.timeToThreshold!.outcomes.scratchOnly).toBe(1);
+    expect(m.timeToThreshold!.ratio!.mean).toBeCloseTo(120 / 80, 12);
     expect(m.warnings.map((w) => w.message).join('\n')).toMatch(
-      /transfer never reached the threshold 8/,
+      /transfer never reached the threshold 8 on 1 seed\(s\) where scratch did \(seeds 0\)/,
+    );
+  });
+
+  it('rejects a budget that is not positive, or that a reached time exceeds', () => {
+    const run = (budget: { transfer?: number; scratch?: number }): unknown =>
+      transferMetrics(transfer, scratch, { gridPoints: 3, window: 1, threshold: 7, budget });
+    expect(() => run({ scratch: 0 })).toThrow(ValueError);
+    expect(() => run({ transfer: Number.NaN })).toThrow(/budget.transfer must be a positive/);
+    expect(() => run({ scratch: 60 })).toThrow(
+      /scratch seed 0 reached the threshold at step 70, after its budget 60/,
     );
   });
 });

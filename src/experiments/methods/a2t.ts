@@ -9,8 +9,9 @@
  *                          2016) on states the source policy visited. Same as kind 'distill'.
  *
  * The variant has no default on purpose: the name alone does not say which method is meant.
- * The target learner is PPO (`algo: ppo`: policy transfer) or, for the attention reading, DQN
- * (`algo: dqn`: value transfer, Q_T = sum_i w_i(s) Q_i over DQN sources); hyperparams are checked
+ * The target learner is PPO (`algo: ppo`: policy transfer) or DQN (`algo: dqn`: for the attention
+ * reading value transfer, Q_T = sum_i w_i(s) Q_i over DQN sources; for the distillation reading a
+ * DQN student, its TD loss as the task loss); hyperparams are checked
  * by the learner's schema. Sources come from the experiment's `source` entries (pretrained once
  * per run and seed, or loaded).
  */
@@ -42,7 +43,7 @@ const optional = <T extends Record<string, z.ZodType>>(
 
 export const a2tSchema = z
   .object({
-    /** The target's learner: ppo (policy transfer), or dqn (value transfer; attention only). */
+    /** The target's learner: ppo (policy transfer), or dqn (value transfer / a DQN student). */
     algo: z.enum(['ppo', 'dqn']).default('ppo'),
     variant: z.enum(['attention', 'distillation']),
     /** Sources to transfer from (default: every experiment source, identity maps). */
@@ -67,11 +68,6 @@ export async function runA2T(ctx: MethodContext): Promise<MethodResult> {
     );
   }
   if (config.variant === 'distillation') {
-    if (config.algo !== 'ppo') {
-      throw new ConfigError(
-        `methods '${config.name}': variant distillation trains a PPO student; algo '${config.algo}' is for variant attention`,
-      );
-    }
     const { runDistillation } = await import('./distill.js');
     const fields = z.object(distillFieldsShape).parse(pick(config, distillKeys));
     const uses = config.sources ?? [{ temperature: fields.temperature }];
@@ -89,6 +85,7 @@ export async function runA2T(ctx: MethodContext): Promise<MethodResult> {
       ...fields,
       ...uses[0],
       temperature: fields.temperature,
+      algo: config.algo,
       sourceSeed: config.sourceSeed,
       taskLossCoef: 1,
     });

@@ -1,8 +1,10 @@
 /**
  * The 'distill' method kind: "A2T" as our source material describes it (and `a2t` with variant
- * distillation): a PPO target agent trained jointly on its task loss and a scheduled
+ * distillation): a target agent trained jointly on its task loss and a scheduled
  * policy-distillation loss (Rusu et al. 2016; KL with temperature, or MSE on outputs) on states
- * the source policy visited. `taskLoss: false` leaves pure policy distillation.
+ * the source policy visited. The student is PPO (`algo: ppo`, its clipped loss as the task loss;
+ * `taskLoss: false` leaves pure policy distillation) or DQN (`algo: dqn`, its TD loss; teacher
+ * states from the source's own env).
  */
 import { z } from 'zod';
 import {
@@ -11,13 +13,16 @@ import {
   sourceUseSchema,
   type SourceUse,
 } from '../../transfer/a2t/config.js';
+import { ConfigError } from '../../core/errors.js';
+import type { DQNHyperparams } from '../../rl/algos/dqn.js';
 import type { PpoConfig } from '../../rl/algos/ppo/config.js';
 import { registerMethod, type MethodContext, type MethodResult } from '../methods.js';
 import { jobSources, learnerConfig, savedResult } from './transfer-job.js';
 
 export const distillSchema = z
   .object({
-    algo: z.literal('ppo').default('ppo'),
+    /** The student's learner. */
+    algo: z.enum(['ppo', 'dqn']).default('ppo'),
     /** The experiment source to distil (default: the only one). */
     source: sourceUseSchema.shape.source,
     stateMap: sourceUseSchema.shape.stateMap,
@@ -32,6 +37,7 @@ export const distillSchema = z
 type DistillFields = z.infer<z.ZodObject<typeof distillFieldsShape>>;
 
 export interface DistillRunOptions extends DistillFields, Omit<SourceUse, 'temperature'> {
+  algo: 'ppo' | 'dqn';
   sourceSeed: 'job' | number;
   taskLossCoef: number;
 }
@@ -40,15 +46,13 @@ export async function runDistillation(
   ctx: MethodContext,
   o: DistillRunOptions,
 ): Promise<MethodResult> {
-  const { trainDistillation } = await import('../../transfer/distill/trainer.js');
   const { experiment, seed } = ctx;
   const [teacher] = await jobSources(ctx, [{ source: o.source }], o.sourceSeed);
-  const result = await trainDistillation({
+  const common = {
     envId: experiment.env.id,
     envOptions: experiment.env.options,
     seed,
     totalSteps: ctx.config.totalSteps,
-    cfg: await learnerConfig<PpoConfig>(ctx, 'ppo'),
     teacher: teacher.agent,
     teacherName: o.name ?? teacher.name,
     teacherEnv: teacher.env,
@@ -60,17 +64,44 @@ export async function runDistillation(
     batchSize: o.batchSize,
     stateMap: o.stateMap,
     actionMap: o.actionMap,
-    taskLossCoef: o.taskLossCoef,
     onEpisode: ctx.onEpisode,
     onProgress: ctx.onProgress,
-    onUpdate: ({ globalStep, weight, loss }) =>
+    onUpdate: ({
+      globalStep,
+      weight,
+      loss,
+    }: {
+      globalStep: number;
+      weight: number;
+      loss: number;
+    }) =>
       ctx.onEvent({
         type: 'distillation',
         globalStep,
         weight,
         loss: Number.isFinite(loss) ? loss : null,
       }),
-  });
+  };
+  let result;
+  if (o.algo === 'dqn') {
+    if (o.taskLossCoef !== 1) {
+      throw new ConfigError(
+        `methods '${ctx.config.name}': a DQN student always trains on its TD loss; taskLoss: false (pure distillation) needs algo: ppo`,
+      );
+    }
+    const { trainDistillationDqn } = await import('../../transfer/distill/dqn-trainer.js');
+    result = await trainDistillationDqn({
+      ...common,
+      hp: await learnerConfig<DQNHyperparams>(ctx, 'dqn'),
+    });
+  } else {
+    const { trainDistillation } = await import('../../transfer/distill/trainer.js');
+    result = await trainDistillation({
+      ...common,
+      cfg: await learnerConfig<PpoConfig>(ctx, 'ppo'),
+      taskLossCoef: o.taskLossCoef,
+    });
+  }
   const u = result.updates;
   return savedResult(
     ctx,

@@ -323,7 +323,7 @@ export async function runDQN(options: TrainOptions, hooks: DqnHooks = {}): Promi
 
   // The gradient step's activations and gradient buffers go back to the memory pool when it
   // ends, so the next step reuses them (core/memory/scope.ts).
-  const trainStep = (): void =>
+  const trainStep = (globalStep: number): void =>
     memoryScope(() => {
       const batch = rb.sample(sampleRng);
       const y = tdTarget.data as Float32Array;
@@ -337,7 +337,7 @@ export async function runDQN(options: TrainOptions, hooks: DqnHooks = {}): Promi
       const qTaken = reshape(gather(q, 1, actionIndex), [B]);
       const loss = hp.loss === 'huber' ? huberLoss(qTaken, tdTarget) : mseLoss(qTaken, tdTarget);
       let total = loss;
-      const extra = hooks.extraLoss?.(batch) ?? null;
+      const extra = hooks.extraLoss?.(batch, { globalStep }) ?? null;
       if (extra) {
         total = total.add(extra.loss);
         for (const [k, v] of Object.entries(extra.stats ?? {}))
@@ -387,7 +387,7 @@ export async function runDQN(options: TrainOptions, hooks: DqnHooks = {}): Promi
       if (stored % hp.targetUpdateInterval === 0) updateTarget(qNetwork, targetNetwork, hp.tau);
       if (stored > hp.learningStarts && stored % hp.trainFrequency === 0) {
         extraSums = {};
-        for (let g = 0; g < hp.gradientSteps; g++) trainStep();
+        for (let g = 0; g < hp.gradientSteps; g++) trainStep(stored);
         extraStats = Object.fromEntries(
           Object.entries(extraSums).map(([k, v]) => [k, v / hp.gradientSteps]),
         );

@@ -23,24 +23,23 @@ import { runPpo } from '../../rl/algos/ppo.js';
 import { PpoAgent } from '../../rl/algos/ppo/agent.js';
 import type { PpoConfig } from '../../rl/algos/ppo/config.js';
 import type { Agent, EpisodeRecord, TrainProgress } from '../../rl/algos/types.js';
-import type { MappingInput } from '../mapping.js';
+import type { MappingInput, SpacePair } from '../mapping.js';
 import {
   checkLoopConfig,
   envSpacesOf,
   requireDiscreteTarget,
   SourcePolicy,
 } from '../a2t/source-policy.js';
-import { collectTeacherStates, type StateSource } from './buffer.js';
+import { collectTeacherStates, DistillationBuffer, type StateSource } from './buffer.js';
 import { distillationLoss, type DistillationLossKind } from './losses.js';
 import { scheduleWeight, type WeightSchedule } from './schedules.js';
 
-export interface DistillTrainOptions {
+/** What the PPO and the DQN students (./dqn-trainer.ts) share. */
+export interface DistillCommonOptions {
   envId: string;
   envOptions: Record<string, unknown>;
   seed: number;
   totalSteps: number;
-  /** The student's PPO config (defaults and tuned values already resolved). */
-  cfg: PpoConfig;
   teacher: Agent;
   teacherName: string;
   /** The teacher's own env (for states: 'source' / 'both'). */
@@ -50,16 +49,21 @@ export interface DistillTrainOptions {
   weight: WeightSchedule;
   states: StateSource;
   bufferSize: number;
-  /** Teacher states per minibatch (default: the PPO minibatch size). */
-  batchSize?: number;
   stateMap?: MappingInput;
   actionMap?: MappingInput;
-  /** Weight of the PPO loss (1: joint; 0: pure distillation). */
-  taskLossCoef?: number;
   onEpisode?: (e: EpisodeRecord) => void;
   onProgress?: (p: TrainProgress) => void;
   /** Called once per update with the schedule's weight and the mean distillation loss. */
   onUpdate?: (u: { globalStep: number; weight: number; loss: number }) => void;
+}
+
+export interface DistillTrainOptions extends DistillCommonOptions {
+  /** The student's PPO config (defaults and tuned values already resolved). */
+  cfg: PpoConfig;
+  /** Teacher states per minibatch (default: the PPO minibatch size). */
+  batchSize?: number;
+  /** Weight of the PPO loss (1: joint; 0: pure distillation). */
+  taskLossCoef?: number;
 }
 
 export interface DistillTrainResult {
@@ -70,9 +74,8 @@ export interface DistillTrainResult {
   updates: { steps: number[]; weight: number[]; loss: number[] };
 }
 
-export async function trainDistillation(o: DistillTrainOptions): Promise<DistillTrainResult> {
-  const method = 'distill';
-  checkLoopConfig(method, o.cfg);
+/** Fixed maps and a discrete target: the checks every student shares; returns the target's spaces. */
+export function checkDistillation(method: string, o: DistillCommonOptions): SpacePair {
   for (const [which, m] of [
     ['stateMap', o.stateMap],
     ['actionMap', o.actionMap],
@@ -96,11 +99,56 @@ export async function trainDistillation(o: DistillTrainOptions): Promise<Distill
       `${method}: filling the buffer takes ${targetSteps} target steps, the whole budget is ${o.totalSteps}; lower bufferSize or use states: source`,
     );
   }
+  return target;
+}
+
+/** The frozen teacher read through the maps, and the buffer of its states with its outputs. */
+export function teacherBuffer(
+  method: string,
+  o: DistillCommonOptions,
+  target: SpacePair,
+  rng: { buffer: Generator; teacher: Generator },
+  /** What the student outputs: a DQN's Q-values can only regress (MSE) on Q-values. */
+  student: 'logits' | 'q' = 'logits',
+): DistillationBuffer {
+  const teacher = new SourcePolicy(o.teacher as Agent & Partial<SpacePair>, {
+    name: o.teacherName,
+    target,
+    stateMap: o.stateMap,
+    actionMap: o.actionMap,
+    temperature: o.temperature,
+    rng: rng.teacher,
+  });
+  if (teacher.outputKind === 'mean') {
+    throw new ConfigError(
+      `${method}: source '${o.teacherName}' is a Gaussian policy; distillation needs Q-values or logits`,
+    );
+  }
+  if (o.loss === 'mse' && student === 'q' && teacher.outputKind !== 'q') {
+    throw new ConfigError(
+      `${method}: loss 'mse' regresses the student's Q-values on the teacher's, but source '${o.teacherName}' outputs ${teacher.outputKind}; use loss: kl`,
+    );
+  }
+  return collectTeacherStates({
+    teacher,
+    target: { id: o.envId, options: o.envOptions },
+    source: o.teacherEnv,
+    states: o.states,
+    size: o.bufferSize,
+    temperature: o.temperature,
+    rng: rng.buffer,
+  });
+}
+
+export async function trainDistillation(o: DistillTrainOptions): Promise<DistillTrainResult> {
+  const method = 'distill';
+  checkLoopConfig(method, o.cfg);
+  const target = checkDistillation(method, o);
   const batchSize =
     o.batchSize ?? Math.max(1, Math.ceil((o.cfg.numEnvs * o.cfg.numSteps) / o.cfg.numMinibatches));
   const updates: DistillTrainResult['updates'] = { steps: [], weight: [], loss: [] };
   let weight = 0;
-  let buffer: ReturnType<typeof collectTeacherStates> | null = null;
+  let buffer: DistillationBuffer | null = null;
   let distillRng: Generator | null = null;
 
   const run = await runPpo(
@@ -118,28 +166,7 @@ export async function trainDistillation(o: DistillTrainOptions): Promise<Distill
       setup: ({ rng }) => {
         const bufferRng = rng.spawn();
         distillRng = rng.spawn();
-        const teacher = new SourcePolicy(o.teacher as Agent & Partial<typeof target>, {
-          name: o.teacherName,
-          target,
-          stateMap: o.stateMap,
-          actionMap: o.actionMap,
-          temperature: o.temperature,
-          rng: rng.spawn(),
-        });
-        if (teacher.outputKind === 'mean') {
-          throw new ConfigError(
-            `${method}: source '${o.teacherName}' is a Gaussian policy; distillation needs Q-values or logits`,
-          );
-        }
-        buffer = collectTeacherStates({
-          teacher,
-          target: { id: o.envId, options: o.envOptions },
-          source: o.teacherEnv,
-          states: o.states,
-          size: o.bufferSize,
-          temperature: o.temperature,
-          rng: bufferRng,
-        });
+        buffer = teacherBuffer(method, o, target, { buffer: bufferRng, teacher: rng.spawn() });
         return { startStep: buffer.targetSteps };
       },
       taskLossCoef: o.taskLossCoef,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../../../src/experiments/index.js';
+import { loadDQN } from '../../../src/rl/algos/dqn.js';
 import { loadA2TValueAgent } from '../../../src/transfer/a2t/index.js';
 import { tempDir } from './helpers.js';
 
@@ -12,8 +13,8 @@ const TRANSFER = fileURLToPath(
 const DQN =
   '{ learningStarts: 100, trainFrequency: 10, gradientSteps: 1, batchSize: 16, hidden: [8], targetUpdateInterval: 50 }';
 
-describe('a2t with algo dqn (value transfer) through the runner', () => {
-  it('runs beside scratch and finetune, logs attention, saves a loadable agent; distillation refuses dqn', async () => {
+describe('a2t with algo dqn (value transfer, a distillation student) through the runner', () => {
+  it('runs beside scratch, finetune and a DQN distillation student, logs attention, saves loadable agents', async () => {
     const dir = tempDir('a2t-dqn-run');
     const file = join(dir, 'experiment.yaml');
     writeFileSync(
@@ -35,22 +36,24 @@ methods:
     sources:
       - { source: upright }
       - { source: upright, name: inverted, actionMap: { kind: permutation, order: [1, 0] } }
-  - { name: wrong, kind: a2t, variant: distillation, algo: dqn, totalSteps: 400, hyperparams: ${DQN} }
+  - { name: distill, kind: a2t, variant: distillation, algo: dqn, totalSteps: 400, hyperparams: ${DQN}, states: source, bufferSize: 64 }
+  - { name: wrong, kind: distill, algo: dqn, totalSteps: 400, hyperparams: ${DQN} }
 metrics: { threshold: 30, gridPoints: 10, window: 2 }
 `,
     );
     const out = await runExperiment(file, { out: join(dir, 'runs'), workers: 0 });
     expect(out.failed.map((f) => f.method)).toEqual(['wrong']);
-    expect(out.failed[0].error).toMatch(/variant distillation trains a PPO student; algo 'dqn'/);
+    // The buffer's default, target-env states, cannot be charged to a DQN student.
+    expect(out.failed[0].error).toMatch(/states 'target' .* use states: source/);
     const methods = out.summary!.methods.filter((m) => m.name !== 'wrong');
-    expect(methods.map((m) => m.name)).toEqual(['scratch', 'finetune', 'a2t']);
+    expect(methods.map((m) => m.name)).toEqual(['scratch', 'finetune', 'a2t', 'distill']);
     for (const m of methods.slice(1)) expect(m.transfer).not.toBeNull();
     expect(out.plots).toContain('plots/a2t-attention.svg');
-    const events = readFileSync(join(out.runDir, 'metrics.jsonl'), 'utf8')
+    const lines = readFileSync(join(out.runDir, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((e) => e.event === 'attention' && e.method === 'a2t');
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = lines.filter((e) => e.event === 'attention' && e.method === 'a2t');
     // A training phase after 110, 120, ..., 400 stored transitions (SB3 counting).
     expect(events.length).toBe(30);
     const w = events[0].weights as Record<string, number>;
@@ -58,5 +61,12 @@ metrics: { threshold: 30, gridPoints: 10, window: 2 }
     const agent = await loadA2TValueAgent(join(out.runDir, 'checkpoints', 'a2t', 'seed-0'));
     expect(agent.network.components).toEqual(['upright', 'inverted', 'base']);
     expect(agent.hyperparams.hidden).toEqual([8]);
+    // The student: one distillation event per training phase, linearly decaying from 20.
+    const distill = lines.filter((e) => e.event === 'distillation' && e.method === 'distill');
+    expect(distill.length).toBe(30);
+    expect(distill[0]).toMatchObject({ globalStep: 110, weight: 20 * (1 - 110 / 400) });
+    expect(out.plots).toContain('plots/distill-distillation-weight.svg');
+    const student = await loadDQN(join(out.runDir, 'checkpoints', 'distill', 'seed-0'));
+    expect(student.hyperparams.hidden).toEqual([8]);
   });
 });

@@ -29,9 +29,13 @@ export interface DqnHooks {
   }) => { online: QNetwork; target: QNetwork };
   /**
    * A term added to each gradient step's TD loss, called after the online network's forward
-   * pass on `batch.observations` and the target network's on `batch.nextObservations`.
+   * pass on `batch.observations` and the target network's on `batch.nextObservations`;
+   * `globalStep` is the env steps taken when this training round began.
    */
-  extraLoss?: (batch: ReplayBatch) => { loss: Tensor; stats?: Record<string, number> } | null;
+  extraLoss?: (
+    batch: ReplayBatch,
+    ctx: { globalStep: number },
+  ) => { loss: Tensor; stats?: Record<string, number> } | null;
   /** After each training phase (gradientSteps steps), with the extra stats averaged over it. */
   afterTrain?: (u: { globalStep: number; stats: Record<string, number> }) => void;
 }
