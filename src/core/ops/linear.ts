@@ -100,7 +100,17 @@ export function linear(
       db = newTensor(bias.shape, g.dtype);
       const gd = g.data;
       const dbd = db.data;
-      for (let r = 0; r < rows; r++) {
+      // Four rows per pass over db: a quarter of the loads and stores of db (the loop was ~5% of
+      // a gpt-step on blas).
+      let r = 0;
+      for (; r + 4 <= rows; r += 4) {
+        const o = r * outF;
+        const o2 = o + 2 * outF;
+        for (let j = 0; j < outF; j++) {
+          dbd[j] += gd[o + j] + gd[o + outF + j] + (gd[o2 + j] + gd[o2 + outF + j]);
+        }
+      }
+      for (; r < rows; r++) {
         const o = r * outF;
         for (let j = 0; j < outF; j++) dbd[j] += gd[o + j];
       }
