@@ -56,12 +56,11 @@ export function packedSelfAttention(
   const probs = outputTensor([B, H, T, T], dtype);
   const pd = probs.data as FloatArray;
   const mm = batchedGemm(backend, B * H);
-  mm(q, k, pd, T, T, D, false, true, 1);
-  for (let r = 0; r < rows; r++) {
-    const row = r * T;
-    const last = causal ? r % T : T - 1; // query i sees keys 0..i
-    for (let j = 0; j <= last; j++) pd[row + j] *= scale;
-    for (let j = last + 1; j < T; j++) pd[row + j] = -Infinity;
+  // The scale rides on the GEMM's alpha (exact when it is a power of two, as 1/sqrt(64) is).
+  mm(q, k, pd, T, T, D, false, true, scale);
+  if (causal) {
+    // Query i sees keys 0..i.
+    for (let r = 0; r < rows; r++) pd.fill(-Infinity, r * T + (r % T) + 1, (r + 1) * T);
   }
   backend.softmaxRows(pd, pd, rows, T);
   const y = outputTensor(heads4, dtype);
