@@ -16,6 +16,7 @@ import { packA, packB } from './gemm-pack';
 const KC: i32 = 384;
 const MC: i32 = 120;
 const NC: i32 = 2048;
+const CHUNKS_PER_THREAD: i32 = 2;
 
 const PACK_A_BYTES: usize = <usize>(MC * KC * 4);
 const PACK_B_BYTES: usize = <usize>(NC * KC * 4);
@@ -44,11 +45,12 @@ const ALPHA: usize = 80;
 const BETA: usize = 84;
 const SCRATCH: usize = 88;
 const SCRATCH_STRIDE: usize = 92;
+const NEXT: usize = 96;
 
 /**
- * Runs thread tid's share of the GEMM described in the control block at ctl. Every thread gets a
- * disjoint part of C, so no thread waits on another: whole matrices of the batch when there are
- * enough of them, otherwise NR-wide column ranges (or MR-tall row ranges when m > n) of each one.
+ * Runs thread tid's share of the GEMM described in the control block at ctl. Threads claim
+ * disjoint parts of C from a shared counter, so no thread waits on another: whole matrices of
+ * the batch when there are enough of them, otherwise column (or row) ranges of each one.
  */
 export function gemmRun(ctl: usize, tid: i32): void {
   const nthreads = load<i32>(ctl + ACTIVE);
@@ -72,9 +74,7 @@ export function gemmRun(ctl: usize, tid: i32): void {
   const disjoint = sc >= (<usize>m * <usize>n) << 2;
   const byBatch = disjoint && batch >= nthreads && (batch % nthreads == 0 || batch >= 4 * nthreads);
   if (byBatch) {
-    const b0 = <i32>((<i64>batch * tid) / nthreads);
-    const b1 = <i32>((<i64>batch * (tid + 1)) / nthreads);
-    for (let i = b0; i < b1; i++) {
+    for (let i = claim(ctl); i < batch; i = claim(ctl)) {
       const o = <usize>i;
       gemm2d(
         a + o * sa,
@@ -96,40 +96,51 @@ export function gemmRun(ctl: usize, tid: i32): void {
     }
     return;
   }
-  let m0 = 0;
-  let m1 = m;
-  let n0 = 0;
-  let n1 = n;
-  if (n >= m) {
-    const tiles = (n + NR - 1) / NR;
-    n0 = min(n, <i32>((<i64>tiles * tid) / nthreads) * NR);
-    n1 = min(n, <i32>((<i64>tiles * (tid + 1)) / nthreads) * NR);
-  } else {
-    const tiles = (m + MR - 1) / MR;
-    m0 = min(m, <i32>((<i64>tiles * tid) / nthreads) * MR);
-    m1 = min(m, <i32>((<i64>tiles * (tid + 1)) / nthreads) * MR);
+  // Otherwise each matrix splits into NR-wide column ranges (or MR-tall row ranges when m > n),
+  // CHUNKS_PER_THREAD per thread, claimed one at a time: on a loaded machine a thread that was
+  // descheduled takes fewer chunks instead of the others waiting for its fixed half. Each chunk
+  // packs the other operand again; at two per thread that costs ~1-3% at 256..1024.
+  const byCols = n >= m;
+  const extent = byCols ? n : m;
+  const step = byCols ? NR : MR;
+  const tiles = (extent + step - 1) / step;
+  const chunks = min(tiles, nthreads == 1 ? 1 : CHUNKS_PER_THREAD * nthreads);
+  for (let u = claim(ctl); u < chunks; u = claim(ctl)) {
+    const t0 = min(extent, <i32>((<i64>tiles * u) / chunks) * step);
+    const t1 = min(extent, <i32>((<i64>tiles * (u + 1)) / chunks) * step);
+    if (t0 >= t1) continue;
+    const m0 = byCols ? 0 : t0;
+    const m1 = byCols ? m : t1;
+    const n0 = byCols ? t0 : 0;
+    const n1 = byCols ? t1 : n;
+    // All matrices of the batch, in order, for this chunk: with strideC 0 they accumulate into
+    // the same C range, which no other chunk touches.
+    for (let i = 0; i < batch; i++) {
+      const o = <usize>i;
+      gemm2d(
+        a + o * sa,
+        b + o * sb,
+        c + o * sc,
+        m,
+        n,
+        k,
+        transA,
+        transB,
+        alpha,
+        beta,
+        m0,
+        m1,
+        n0,
+        n1,
+        scratch,
+      );
+    }
   }
-  if (m0 >= m1 || n0 >= n1) return;
-  for (let i = 0; i < batch; i++) {
-    const o = <usize>i;
-    gemm2d(
-      a + o * sa,
-      b + o * sb,
-      c + o * sc,
-      m,
-      n,
-      k,
-      transA,
-      transB,
-      alpha,
-      beta,
-      m0,
-      m1,
-      n0,
-      n1,
-      scratch,
-    );
-  }
+}
+
+/** The next unclaimed unit of the current job (the control block's counter, reset per job). */
+function claim(ctl: usize): i32 {
+  return atomic.add<i32>(ctl + NEXT, 1);
 }
 
 /** C[m0..m1, n0..n1] = alpha * op(A) op(B) + beta * C for one matrix of the batch. */

@@ -1,10 +1,19 @@
 // Pointwise kernels: GELU (exact and tanh), its backward, and the fused Adam/AdamW step.
 
-import { expv, negHalfSquareHi, negHalfSquareLo, normalCdfv } from './vmath';
+import {
+  expv,
+  K_GELU_3C,
+  K_GELU_C,
+  K_MINUS_2,
+  K_ONE,
+  K_SQRT_2_OVER_PI,
+  kv,
+  negHalfSquareHi,
+  negHalfSquareLo,
+  normalCdfv,
+} from './vmath';
 
-const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
 const INV_SQRT_2PI: f32 = 0.3989422804014327;
-const GELU_C: f32 = 0.044715;
 
 // The tanh form uses 0.5 (1 + tanh u) = sigmoid(2u) = s = 1 / (1 + exp(-2u)): one exp, and
 // unlike 1 + tanh(u) it keeps its relative accuracy for very negative u (to ~|2u| eps, from
@@ -24,25 +33,25 @@ function tanhGeluMap(x: usize, dy: usize, out: usize, n: i32): void {
     const v = rest >= 4 ? v128.load(x + o) : loadPartial(x + o, rest);
     const v2 = f32x4.mul(v, v);
     const u = f32x4.mul(
-      f32x4.splat(SQRT_2_OVER_PI),
-      f32x4.add(v, f32x4.mul(f32x4.splat(GELU_C), f32x4.mul(v, v2))),
+      kv(K_SQRT_2_OVER_PI),
+      f32x4.add(v, f32x4.mul(kv(K_GELU_C), f32x4.mul(v, v2))),
     );
-    const e = expv(f32x4.mul(u, f32x4.splat(-2)));
-    const s = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e));
+    const e = expv(f32x4.mul(u, kv(K_MINUS_2)));
+    const s = f32x4.div(kv(K_ONE), f32x4.add(kv(K_ONE), e));
     let y: v128;
     if (dy == 0) {
       y = f32x4.mul(v, s);
     } else {
       const du = f32x4.mul(
-        f32x4.splat(SQRT_2_OVER_PI),
-        f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.splat(3 * GELU_C), v2)),
+        kv(K_SQRT_2_OVER_PI),
+        f32x4.add(kv(K_ONE), f32x4.mul(kv(K_GELU_3C), v2)),
       );
       // pmin(1, NaN) is 1: e = Infinity makes e s NaN, and then 1 - s = 1.
-      const oneMinusS = f32x4.pmin(f32x4.splat(1), f32x4.mul(e, s));
+      const oneMinusS = f32x4.pmin(kv(K_ONE), f32x4.mul(e, s));
       // s + 2 v s (1 - s) du = s (1 + 2 v (1 - s) du)
       const grad = f32x4.mul(
         s,
-        f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.mul(f32x4.add(v, v), oneMinusS), du)),
+        f32x4.add(kv(K_ONE), f32x4.mul(f32x4.mul(f32x4.add(v, v), oneMinusS), du)),
       );
       const d = rest >= 4 ? v128.load(dy + o) : loadPartial(dy + o, rest);
       y = f32x4.mul(d, grad);

@@ -14,25 +14,68 @@ const LOG2E: f32 = 1.44269504088896341;
 const LN2_HI: f32 = 0.693359375;
 const LN2_LO: f32 = -2.1219444e-4;
 const ROUND_MAGIC: f32 = 12582912; // 1.5 * 2^23
+// The tanh GELU's (pointwise.ts).
+const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
+const GELU_C: f32 = 0.044715;
+
+// V8 (11.x, x64) rebuilds a v128.const at every use, inside loops too, from general registers
+// (3-4 instructions each), and Binaryen folds every splat of a constant into a v128.const. The
+// constants of the hot loops are therefore read from this table: v128.load32_splat is one
+// instruction (vbroadcastss), and no optimizer can fold a load from shared memory.
+const CONSTS = memory.data<f32>(
+  [
+    EXP_LO,
+    EXP_HI,
+    LOG2E,
+    ROUND_MAGIC,
+    LN2_HI,
+    LN2_LO,
+    1.98756915e-4,
+    1.3981999507e-3,
+    8.3334519073e-3,
+    4.1665795894e-2,
+    1.6666665459e-1,
+    5.0000001201e-1,
+    1,
+    Infinity,
+    SQRT_2_OVER_PI,
+    GELU_C,
+    -2,
+    3 * GELU_C,
+  ],
+  16,
+);
+const INT_CONSTS = memory.data<i32>([127], 16);
+
+export const K_ONE = 12;
+export const K_SQRT_2_OVER_PI = 14;
+export const K_GELU_C = 15;
+export const K_MINUS_2 = 16;
+export const K_GELU_3C = 17;
+
+/** Constant i of the table above in every lane. */
+export function kv(i: i32): v128 {
+  return v128.load32_splat(CONSTS + ((<usize>i) << 2));
+}
 
 export function expv(x: v128): v128 {
-  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
-  const t = f32x4.add(f32x4.mul(xc, f32x4.splat(LOG2E)), f32x4.splat(ROUND_MAGIC));
-  const n = f32x4.sub(t, f32x4.splat(ROUND_MAGIC));
-  let r = f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let p = f32x4.splat(1.98756915e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
-  const scale = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23);
+  const xc = f32x4.pmin(f32x4.pmax(x, kv(0)), kv(1));
+  const t = f32x4.add(f32x4.mul(xc, kv(2)), kv(3));
+  const n = f32x4.sub(t, kv(3));
+  let r = f32x4.sub(xc, f32x4.mul(n, kv(4)));
+  r = f32x4.sub(r, f32x4.mul(n, kv(5)));
+  let p = kv(6);
+  p = f32x4.add(f32x4.mul(p, r), kv(7));
+  p = f32x4.add(f32x4.mul(p, r), kv(8));
+  p = f32x4.add(f32x4.mul(p, r), kv(9));
+  p = f32x4.add(f32x4.mul(p, r), kv(10));
+  p = f32x4.add(f32x4.mul(p, r), kv(11));
+  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), kv(K_ONE));
+  const scale = i32x4.shl(i32x4.add(t, v128.load32_splat(INT_CONSTS)), 23);
   const y = f32x4.mul(p, scale);
-  const under = f32x4.lt(x, f32x4.splat(EXP_LO));
-  const over = f32x4.gt(x, f32x4.splat(EXP_HI));
-  return v128.bitselect(f32x4.splat(Infinity), v128.andnot(y, under), over);
+  const under = f32x4.lt(x, kv(0));
+  const over = f32x4.gt(x, kv(1));
+  return v128.bitselect(kv(13), v128.andnot(y, under), over);
 }
 
 /** expv on one float (row tails), so tails round exactly like the vector body. */

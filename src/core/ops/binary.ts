@@ -4,7 +4,7 @@ import { broadcastShapes, sameShape, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { broadcastOffsets, makeBinaryKernel } from './broadcast.js';
 import { sumTo } from './reduce.js';
-import { assertSameDtype, newTensor, scalarLike } from './util.js';
+import { assertSameDtype, newTensor, outputTensor, scalarLike } from './util.js';
 
 export type TensorLike = Tensor | number;
 
@@ -37,7 +37,7 @@ function operands(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
 /** Run a binary kernel with broadcasting; no autograd. */
 function apply(name: keyof typeof kernels, a: Tensor, b: Tensor): Tensor {
   const outShape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(name, a.shape, b.shape);
-  const out = newTensor(outShape, a.dtype);
+  const out = outputTensor(outShape, a.dtype); // the kernel writes every element
   const n = out.size;
   const ai = a.size === n || a.size === 1 ? null : broadcastOffsets(a.shape, outShape);
   const bi = b.size === n || b.size === 1 ? null : broadcastOffsets(b.shape, outShape);

@@ -10,3 +10,4 @@ export * from './loss.js';
 export * from './dropout.js';
 export * from './attention.js';
 export * from './linear.js';
+export * from './packed-attention.js';

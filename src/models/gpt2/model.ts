@@ -2,6 +2,7 @@ import {
   add,
   embedding,
   linear,
+  packedSelfAttention,
   scaledDotProductAttention,
   ShapeError,
   slice,
@@ -115,6 +116,13 @@ export class GPT2Attention extends Module {
     const d = x.shape[2];
     const H = this.#nHead;
     const qkv = this.c_attn.forward(x);
+    const dropout = this.training && this.attn_dropout.p > 0;
+    if (!call.past && !call.useCache && !call.attentionMask && !dropout) {
+      // Plain causal self-attention (training, full-sequence scoring): one fused node, no copies
+      // of q, k, v beyond head-major order.
+      const y = packedSelfAttention(qkv, H, { causal: true, scale: this.#scale });
+      return { hidden: this.resid_dropout.forward(this.c_proj.forward(y)) };
+    }
     const heads = (i: number): Tensor => splitHeads(slice(qkv, 2, i * d, (i + 1) * d), H, d / H);
     const kv = withPast(heads(1), heads(2), call.past, 'GPT2Attention');
     const y = scaledDotProductAttention(heads(0), kv.key, kv.value, {

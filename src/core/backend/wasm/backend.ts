@@ -151,6 +151,7 @@ export class WasmKernels implements Backend {
     this.jobF32[JOB.beta] = beta;
     job[JOB.scratch] = this.scratch.base;
     job[JOB.scratchStride] = this.scratch.stride;
+    job[JOB.next] = 0;
     // C matrices that partly overlap (0 < strideC < m n) would race between threads.
     const overlapping = batch > 1 && strideC !== 0 && strideC < m * n;
     if (this.pool === null || overlapping || 2 * batch * m * n * k < PARALLEL_MIN_FLOPS) {

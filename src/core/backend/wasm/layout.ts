@@ -34,4 +34,6 @@ export const JOB = {
   beta: 21,
   scratch: 22,
   scratchStride: 23,
+  /** The next unclaimed unit of work; zeroed before each job, claimed with atomic adds. */
+  next: 24,
 } as const;
