@@ -214,6 +214,8 @@ export async function generateResults(options: ResultsOptions): Promise<Experime
   const lmDir = resolve(options.lmExperiments ?? join(options.experiments, 'lm'));
   const lm = fs.existsSync(lmDir) ? await lmResultsSection(lmDir, runsRoot) : null;
   fs.mkdirSync(dirname(out), { recursive: true });
-  await writeFileAtomic(out, `${page}\n\n${lm?.lines.join('\n') ?? ''}`.replace(/\n+$/, '\n'));
+  // One blank line between the sections, so the page is already in Prettier's form.
+  const body = [page.replace(/\n+$/, ''), ...(lm ? [lm.lines.join('\n')] : [])].join('\n\n');
+  await writeFileAtomic(out, `${body.replace(/\n+$/, '')}\n`);
   return results;
 }

@@ -1,6 +1,15 @@
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
+import { format } from 'prettier';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resultsCommand } from '../../src/cli/results.js';
 import { collectIO, tempDir, writeFakeConfig } from './helpers.js';
@@ -31,6 +40,9 @@ describe('osmosis results', () => {
         .replace('name: fake-transfer', 'name: fake-two')
         .replace('synthetic curves for the runner tests', 'a second bundled experiment'),
     );
+    // An LM config with no run: the page gains its "LM transfer" section.
+    mkdirSync(join(exps, 'lm'));
+    copyFileSync('experiments/lm/lm-crosstask.yaml', join(exps, 'lm', 'lm-crosstask.yaml'));
   });
 
   it('without --run-missing lists what has no run, trains nothing, exits 1', async () => {
@@ -67,6 +79,9 @@ describe('osmosis results', () => {
       'fake-transfer',
       'fake-two',
     ]);
+    expect(page).toContain('## LM transfer');
+    // The page is committed, and CI checks the format: it must come out in Prettier's form.
+    expect(await format(page, { parser: 'markdown' })).toBe(page);
   });
 
   it('a second call reuses the finished runs and writes the same page', async () => {
