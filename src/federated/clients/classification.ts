@@ -4,7 +4,7 @@
  * parameters the server sent (all of them under FedAvg, the body under the multi-task strategy,
  * nothing for local-only), trains the whole model, and returns only the names it was sent.
  */
-import { crossEntropy, Generator, noGrad, Tensor } from '../../core/index.js';
+import { crossEntropy, Generator, memoryScope, noGrad, Tensor } from '../../core/index.js';
 import { Linear, MLP, Module } from '../../nn/index.js';
 import { SGD } from '../../optim/index.js';
 import type { EvalResult, FederatedClient, FitResult, ClientProfile } from '../client.js';
@@ -109,20 +109,24 @@ export class ClassificationClient implements FederatedClient {
           x.set(d.xTrain.subarray(i * d.dim, (i + 1) * d.dim), r * d.dim);
           y[r] = d.yTrain[i];
         }
-        const logits = this.#model.forward(new Tensor(x.slice(0, b * d.dim), [b, d.dim]));
-        const loss = crossEntropy(logits, new Tensor(y.slice(0, b), [b]));
-        opt.zeroGrad();
-        loss.backward();
-        if (config.proximalMu > 0) {
-          // ∇ μ/2‖θ − θ_global‖² = μ(θ − θ_global), on the shared parameters only.
-          for (const [p, g0] of prox) {
-            if (!p.grad) continue;
-            const gd = p.grad.data;
-            for (let i = 0; i < gd.length; i++)
-              gd[i] += config.proximalMu * (p.data[i] - g0.data[i]);
+        // One scope per step: the step's activations and gradients return to the pool, so
+        // local epochs allocate nothing once the batch shapes have been seen.
+        memoryScope(() => {
+          const logits = this.#model.forward(new Tensor(x.slice(0, b * d.dim), [b, d.dim]));
+          const loss = crossEntropy(logits, new Tensor(y.slice(0, b), [b]));
+          opt.zeroGrad();
+          loss.backward();
+          if (config.proximalMu > 0) {
+            // ∇ μ/2‖θ − θ_global‖² = μ(θ − θ_global), on the shared parameters only.
+            for (const [p, g0] of prox) {
+              if (!p.grad) continue;
+              const gd = p.grad.data;
+              for (let i = 0; i < gd.length; i++)
+                gd[i] += config.proximalMu * (p.data[i] - g0.data[i]);
+            }
           }
-        }
-        opt.step();
+          opt.step();
+        });
       }
     }
     const state = this.#model.stateDict();
