@@ -1,11 +1,12 @@
 /**
  * Does each learner solve CartPole-v1 with its tuned defaults? For every algorithm and seed this
- * runs the real CLI in a child process, as a user would:
+ * runs the real CLI in a child process, as a user would, with the CLI's defaults (periodic
+ * evaluation on, with the pair's tuned interval and episodes: dqn every 2500 steps, ppo every
+ * 5000, 20 episodes each; `rl eval` loads the run folder's best checkpoint):
  *
- *   osmosis rl train --algo A --env CartPole-v1 --seed S --out runs/rl-solve/A-seedS
- *                    --eval-every E --eval-episodes 20 --json
- *   osmosis rl eval --checkpoint runs/rl-solve/A-seedS        --episodes 100 --json   (final)
- *   osmosis rl eval --checkpoint runs/rl-solve/A-seedS/best   --episodes 100 --json   (best)
+ *   osmosis rl train --algo A --env CartPole-v1 --seed S --out runs/rl-solve/A-seedS --json
+ *   osmosis rl eval --checkpoint runs/rl-solve/A-seedS --episodes 100 --json           (best)
+ *   osmosis rl eval --checkpoint runs/rl-solve/A-seedS --episodes 100 --final --json   (final)
  *
  * and writes bench/results/rl-cartpole-A-seedS.json: the training summary with its periodic
  * evaluations, env steps to solve (the first periodic evaluation with mean >= the env's reward
@@ -13,7 +14,7 @@
  * (the machine is shared: wall time depends on it) and both 100-episode evaluations. Runs are
  * sequential. At the end it prints a Markdown table over every result file present.
  *
- *   npx tsx bench/rl-solve.ts [--algos dqn,ppo] [--seeds 1-5] [--eval-episodes 20]
+ *   npx tsx bench/rl-solve.ts [--algos dqn,ppo] [--seeds 1-5]
  *   npx tsx bench/rl-solve.ts --algos ppo --variant NAME --hyperparams k=v ...
  *
  * A variant trains with `--hyperparams` over the tuned defaults (to compare a recipe change) and
@@ -28,8 +29,6 @@ import { parseArgs } from 'node:util';
 const ENV = 'CartPole-v1';
 /** Gymnasium's reward_threshold for CartPole-v1 (our registry's rewardThreshold). */
 const THRESHOLD = 475;
-/** Env steps between periodic evaluations: 20 over each tuned budget (50k DQN, 100k PPO). */
-const EVAL_EVERY: Record<string, number> = { dqn: 2500, ppo: 5000 };
 const RESULTS = 'bench/results';
 
 // The CLI from source: main() as bin/osmosis.js calls it, plus this process's CPU seconds
@@ -83,6 +82,7 @@ interface Evaluation {
   meanReturn: number;
   stdReturn: number;
   best: boolean;
+  seconds: number;
 }
 
 function evalSummary(json: Record<string, unknown>) {
@@ -94,12 +94,7 @@ interface Variant {
   hyperparams: string[];
 }
 
-function runOne(
-  algo: string,
-  seed: number,
-  evalEpisodes: number,
-  variant: Variant,
-): Record<string, unknown> {
+function runOne(algo: string, seed: number, variant: Variant): Record<string, unknown> {
   const label = variant.name ? `${algo}_${variant.name}` : algo;
   const out = join('runs', 'rl-solve', `${label}-seed${seed}`);
   const overrides = variant.hyperparams.length > 0 ? ['--hyperparams', ...variant.hyperparams] : [];
@@ -115,10 +110,6 @@ function runOne(
     String(seed),
     '--out',
     out,
-    '--eval-every',
-    String(EVAL_EVERY[algo]),
-    '--eval-episodes',
-    String(evalEpisodes),
     '--quiet',
     '--json',
     ...overrides,
@@ -126,14 +117,16 @@ function runOne(
   const loadAfter = loadavg();
   const evaluations = train.json.evaluations as Evaluation[];
   const solved = evaluations.find((e) => e.meanReturn >= THRESHOLD);
-  const final = osmosis(['rl', 'eval', '--checkpoint', out, '--episodes', '100', '--json']);
-  const best = osmosis([
+  const best = osmosis(['rl', 'eval', '--checkpoint', out, '--episodes', '100', '--json']);
+  if (best.json.best !== true) throw new Error(`rl eval ${out} did not load ${out}/best`);
+  const final = osmosis([
     'rl',
     'eval',
     '--checkpoint',
-    join(out, 'best'),
+    out,
     '--episodes',
     '100',
+    '--final',
     '--json',
   ]);
   const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as {
@@ -149,10 +142,11 @@ function runOne(
     seed,
     totalSteps: train.json.totalSteps,
     hyperparams: config.hyperparams,
-    evalEvery: EVAL_EVERY[algo],
-    evalEpisodes,
+    evaluation: train.json.evaluation,
     threshold: THRESHOLD,
     stepsToSolve: solved ? solved.globalStep : null,
+    // Wall seconds of training (periodic evaluations included) up to that evaluation.
+    secondsToSolve: solved ? solved.seconds : null,
     trainWallSeconds: train.wallSeconds,
     trainCpuSeconds: train.cpuSeconds,
     trainSeconds: train.json.seconds,
@@ -180,15 +174,16 @@ function table(): string {
       return ka === kb ? a.seed - b.seed : ka < kb ? -1 : 1;
     });
   const lines = [
-    '| algo | seed | steps to solve | train wall s | train CPU s | load (1 min) | final eval | best eval (step) |',
-    '| ---- | ---: | -------------: | -----------: | ----------: | -----------: | ---------- | ---------------- |',
+    '| algo | seed | steps to solve | wall s to solve | train wall s | train CPU s | load (1 min) | final eval | best eval (step) |',
+    '| ---- | ---: | -------------: | --------------: | -----------: | ----------: | -----------: | ---------- | ---------------- |',
   ];
   for (const r of rows) {
     const f = r.final as { meanReturn: number; stdReturn: number };
     const b = r.best as { meanReturn: number; stdReturn: number; globalStep: number | null };
     const load = r.loadAverage as { before: number[]; after: number[] };
     lines.push(
-      `| ${r.algo}${r.variant ? ` (${r.variant})` : ''} | ${r.seed} | ${r.stepsToSolve ?? 'not solved'} | ${fmt(r.trainWallSeconds)} | ` +
+      `| ${r.algo}${r.variant ? ` (${r.variant})` : ''} | ${r.seed} | ${r.stepsToSolve ?? 'not solved'} | ` +
+        `${r.secondsToSolve === undefined ? '—' : r.secondsToSolve === null ? '-' : fmt(r.secondsToSolve)} | ${fmt(r.trainWallSeconds)} | ` +
         `${fmt(r.trainCpuSeconds)} | ${fmt(load.before[0])}-${fmt(load.after[0])} | ` +
         `${fmt(f.meanReturn)} ± ${fmt(f.stdReturn)} | ${fmt(b.meanReturn)} ± ${fmt(b.stdReturn)} (${b.globalStep}) |`,
     );
@@ -200,7 +195,6 @@ const { values } = parseArgs({
   options: {
     algos: { type: 'string', default: 'dqn,ppo' },
     seeds: { type: 'string', default: '1-5' },
-    'eval-episodes': { type: 'string', default: '20' },
     'table-only': { type: 'boolean', default: false },
     variant: { type: 'string' },
     hyperparams: { type: 'string', multiple: true, default: [] },
@@ -211,12 +205,10 @@ if (values.variant !== undefined && !/^\w+$/.test(values.variant)) {
 }
 const variant: Variant = { name: values.variant, hyperparams: values.hyperparams };
 if (!values['table-only']) {
-  const evalEpisodes = Number(values['eval-episodes']);
   mkdirSync(RESULTS, { recursive: true });
   for (const algo of values.algos.split(',')) {
-    if (!(algo in EVAL_EVERY)) throw new Error(`--algos: no evaluation interval for '${algo}'`);
     for (const seed of seedList(values.seeds)) {
-      const result = runOne(algo, seed, evalEpisodes, variant);
+      const result = runOne(algo, seed, variant);
       const label = variant.name ? `${algo}_${variant.name}` : algo;
       const file = join(RESULTS, `rl-cartpole-${label}-seed${seed}.json`);
       writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);

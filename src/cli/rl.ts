@@ -3,6 +3,7 @@
  * (`python train.py --algo dqn --env CartPole-v1`). Training writes an agent checkpoint folder
  * (config.json + model.safetensors) that `osmosis rl eval` loads.
  */
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, OsmosisError } from '../core/errors.js';
@@ -15,7 +16,11 @@ import {
   type EvaluationRecord,
   type EvaluationResult,
 } from '../rl/algos/common/index.js';
-import type { TrainProgress } from '../rl/algos/types.js';
+import type {
+  AlgorithmRegistration,
+  EvaluationDefaults,
+  TrainProgress,
+} from '../rl/algos/types.js';
 import { registeredIds, spec } from '../rl/registry.js';
 import { formatNumber, ProgressBar } from '../util/progress.js';
 import { processIO, type CommandIO } from './io.js';
@@ -37,6 +42,13 @@ const TRAIN_USAGE = `Usage: osmosis rl train --algo NAME --env ID [options]
 Train an agent with a registered algorithm and write its checkpoint (config.json +
 model.safetensors). A progress bar on stderr shows the recent mean episodic return.
 
+Learners that support it (dqn, ppo) evaluate periodically by default, as rl-zoo does: every N
+env steps they play deterministic episodes (seeds 10000 on) and save the best agent so far to
+DIR/best beside the final weights in DIR (SB3's EvalCallback, rl-zoo's best_model). N and the
+episode count are tuned per pair (CartPole-v1: dqn every 2500 steps, ppo every 5000, 20 episodes
+each); other pairs use rl-zoo's defaults (every 25000 steps, 5 episodes). \`osmosis rl eval
+--checkpoint DIR\` then loads DIR/best. A DIR/best left by an earlier run is removed first.
+
 Options:
   --algo NAME            algorithm (see \`osmosis rl list\`): dqn, ppo, reinforce, ...
   --env ID               environment id, e.g. CartPole-v1
@@ -47,9 +59,10 @@ Options:
                          [64,64]) or plain strings; snake_case keys are accepted
                          (learning_rate=1e-3 is learningRate); tuned defaults fill the rest
   --env-options JSON     options for the env, e.g. '{"suttonBartoReward": true}'
-  --eval-every N         every N env steps, evaluate the deterministic policy and save the
-                         best so far to DIR/best (SB3's EvalCallback; dqn and ppo)
-  --eval-episodes N      episodes per periodic evaluation (default 10; seeds 10000 on)
+  --eval-every N         env steps between periodic evaluations (default: tuned, see above);
+                         0 turns periodic evaluation off
+  --eval-episodes N      episodes per periodic evaluation (default: tuned, see above)
+  --no-eval              no periodic evaluation and no DIR/best (the same as --eval-every 0)
   --quiet                no progress bar
   --json                 print a JSON summary on stdout
   -h, --help             this help
@@ -58,14 +71,20 @@ Options:
 const EVAL_USAGE = `Usage: osmosis rl eval --checkpoint DIR [options]
 
 Load a checkpoint written by \`osmosis rl train\` and play full episodes in a fresh env.
+When DIR holds a best/ checkpoint (the best agent of training's periodic evaluation, written by
+default), that is the one evaluated, as rl-zoo users evaluate best_model; --final picks DIR's
+own (final) weights. The output names the folder it loaded.
 
 Options:
   --checkpoint DIR   the checkpoint folder (config.json + model.safetensors)
+  --final            evaluate DIR's final weights even when DIR/best exists
   --episodes N       episodes to play (default 100)
   --deterministic    greedy / mean actions (the default)
   --stochastic       sample actions from the policy (DQN: epsilon-greedy with its final epsilon)
   --seed N           episode i is reset with seed N + i (default 0)
-  --json             print {algo, envId, meanReturn, stdReturn, returns, lengths, ...} on stdout
+  --json             print {algo, envId, checkpoint, best, meanReturn, stdReturn, returns,
+                     lengths, ...} on stdout (checkpoint: the folder loaded; best: whether it is
+                     DIR/best)
   -h, --help         this help
 `;
 
@@ -81,8 +100,10 @@ const TUNED_TOTAL_STEPS: Record<string, Record<string, number>> = {
   reinforce: { 'CartPole-v1': 100_000 },
 };
 const DEFAULT_TOTAL_STEPS = 100_000;
-/** The learners whose loops run TrainOptions.evaluation. */
-const PERIODIC_EVAL = new Set(['dqn', 'ppo']);
+/** rl-zoo's train.py defaults (--eval-freq 25000, --eval-episodes 5) for pairs not tuned. */
+const DEFAULT_EVALUATION: EvaluationDefaults = { every: 25_000, episodes: 5 };
+/** The folder inside a training output folder that holds the best checkpoint. */
+export const BEST_DIR = 'best';
 
 /**
  * Entry point of `osmosis rl`; returns the exit code. Expected failures (bad flags, unknown ids,
@@ -225,6 +246,7 @@ async function train(argv: string[], io: CommandIO): Promise<number> {
     'env-options': { type: 'string' },
     'eval-every': { type: 'string' },
     'eval-episodes': { type: 'string' },
+    'no-eval': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -249,19 +271,15 @@ async function train(argv: string[], io: CommandIO): Promise<number> {
     join('runs', 'rl', algo.name, `${envId.replace(/[^\w.-]/g, '_')}-seed${seed}`);
   const hyperparams = parseHyperparams(pairs);
   const envOptions = parseEnvOptions(values['env-options'] as string | undefined);
-  const evalEvery = integer('eval-every', values['eval-every'] as string | undefined, 1);
-  const evalEpisodes = integer('eval-episodes', values['eval-episodes'] as string | undefined, 1);
-  if (evalEpisodes !== undefined && evalEvery === undefined) {
-    throw new ConfigError('rl train: --eval-episodes needs --eval-every');
-  }
-  if (evalEvery !== undefined && !PERIODIC_EVAL.has(algo.name)) {
-    throw new ConfigError(
-      `rl train: --eval-every is supported by ${[...PERIODIC_EVAL].join(', ')}, not ${algo.name}`,
-    );
-  }
-  const bestDir = join(outDir, 'best');
-  const evaluation =
-    evalEvery === undefined ? undefined : { every: evalEvery, episodes: evalEpisodes, bestDir };
+  const bestDir = join(outDir, BEST_DIR);
+  const settings = evaluationSettings(algo, envId, {
+    every: values['eval-every'] as string | undefined,
+    episodes: values['eval-episodes'] as string | undefined,
+    off: values['no-eval'] as boolean,
+  });
+  const evaluation = settings ? { ...settings, bestDir } : undefined;
+  // A best/ from an earlier run into the same folder would be taken for this run's by rl eval.
+  if (existsSync(join(bestDir, 'config.json'))) rmSync(bestDir, { recursive: true, force: true });
   await initBackend(io);
 
   const bar = values.quiet
@@ -305,6 +323,7 @@ async function train(argv: string[], io: CommandIO): Promise<number> {
     recentMeanReturn: recentMean,
     seconds: result.seconds,
     checkpoint: outDir,
+    evaluation: settings,
     ...(evaluation ? { bestCheckpoint: bestDir, evaluations: result.evaluations ?? [] } : {}),
   };
   if (values.json) io.stdout(`${JSON.stringify(summary)}\n`);
@@ -319,9 +338,50 @@ async function train(argv: string[], io: CommandIO): Promise<number> {
   return 0;
 }
 
+/** The algorithms whose train() runs TrainOptions.evaluation. */
+function evaluatingAlgorithms(): string[] {
+  return registeredAlgorithms().filter((n) => getAlgorithm(n).evaluation !== undefined);
+}
+
+/**
+ * Periodic evaluation for \`rl train\`: on by default for learners that support it, with the
+ * pair's tuned interval and episodes (else rl-zoo's defaults); null when off or unsupported.
+ */
+function evaluationSettings(
+  algo: AlgorithmRegistration,
+  envId: string,
+  flags: { every: string | undefined; episodes: string | undefined; off: boolean },
+): EvaluationDefaults | null {
+  const every = integer('eval-every', flags.every, 0);
+  const episodes = integer('eval-episodes', flags.episodes, 1);
+  if (flags.off && (every !== undefined || episodes !== undefined)) {
+    throw new ConfigError(
+      'rl train: --no-eval cannot be combined with --eval-every/--eval-episodes',
+    );
+  }
+  const off = flags.off || every === 0;
+  if (off && episodes !== undefined) {
+    throw new ConfigError(
+      'rl train: --eval-episodes needs periodic evaluation, which --eval-every 0 turns off',
+    );
+  }
+  if (algo.evaluation === undefined) {
+    if ((every !== undefined && every > 0) || episodes !== undefined) {
+      throw new ConfigError(
+        `rl train: periodic evaluation (--eval-every/--eval-episodes) is supported by ${evaluatingAlgorithms().join(', ')}, not ${algo.name}`,
+      );
+    }
+    return null;
+  }
+  if (off) return null;
+  const tuned = algo.evaluation.tuned[envId] ?? DEFAULT_EVALUATION;
+  return { every: every ?? tuned.every, episodes: episodes ?? tuned.episodes };
+}
+
 function bestLine(evaluations: readonly EvaluationRecord[], bestDir: string): string {
   const best = evaluations.filter((e) => e.best).at(-1);
-  if (!best) return `no periodic evaluation ran (fewer steps than --eval-every)\n`;
+  if (!best)
+    return `no periodic evaluation ran (fewer steps than --eval-every): no best checkpoint\n`;
   return (
     `best of ${evaluations.length} evaluations: mean return ${formatNumber(best.meanReturn)} ` +
     `at step ${best.globalStep}; checkpoint: ${bestDir}\n`
@@ -335,6 +395,7 @@ async function evaluate(argv: string[], io: CommandIO): Promise<number> {
     deterministic: { type: 'boolean' },
     stochastic: { type: 'boolean' },
     seed: { type: 'string' },
+    final: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
@@ -342,8 +403,10 @@ async function evaluate(argv: string[], io: CommandIO): Promise<number> {
     io.stdout(EVAL_USAGE);
     return 0;
   }
-  const dir = values.checkpoint as string | undefined;
-  if (!dir) throw new ConfigError('rl eval: --checkpoint DIR is required');
+  const given = values.checkpoint as string | undefined;
+  if (!given) throw new ConfigError('rl eval: --checkpoint DIR is required');
+  const best = !values.final && existsSync(join(given, BEST_DIR, 'config.json'));
+  const dir = best ? join(given, BEST_DIR) : given;
   if (values.deterministic && values.stochastic) {
     throw new ConfigError('rl eval: choose one of --deterministic and --stochastic');
   }
@@ -361,13 +424,16 @@ async function evaluate(argv: string[], io: CommandIO): Promise<number> {
       : evaluateAgent(agent, options);
   if (values.json) {
     io.stdout(
-      `${JSON.stringify({ algo: config.algo, envId: config.envId, episodes, seed, deterministic, ...result })}\n`,
+      `${JSON.stringify({ algo: config.algo, envId: config.envId, checkpoint: dir, best, episodes, seed, deterministic, ...result })}\n`,
     );
   } else {
     io.stdout(
       `${config.algo} on ${config.envId}: mean return ${formatNumber(result.meanReturn)} ± ${formatNumber(result.stdReturn)} ` +
         `over ${episodes} episodes (${deterministic ? 'deterministic' : 'stochastic'}, seed ${seed}); ` +
-        `mean length ${formatNumber(result.lengths.reduce((a, b) => a + b, 0) / result.lengths.length)}\n`,
+        `mean length ${formatNumber(result.lengths.reduce((a, b) => a + b, 0) / result.lengths.length)}\n` +
+        (best
+          ? `loaded ${dir}: the best checkpoint of periodic evaluation (--final for ${given}'s final weights)\n`
+          : `loaded ${dir}\n`),
     );
   }
   return 0;

@@ -127,6 +127,34 @@ export function warningsOf(summary: RunSummary | null): { negative: string[]; no
   return { negative, notes };
 }
 
+/**
+ * One sentence per evaluated source (summary.sources): which agent was kept and how it plays its
+ * own task, so a reader can tell a weak source from a weak transfer method.
+ */
+export function sourceLines(summary: RunSummary | null): string[] {
+  return (summary?.sources ?? []).map((s) => {
+    const env =
+      Object.keys(s.env.options).length > 0
+        ? `${s.env.id} ${JSON.stringify(s.env.options)}`
+        : s.env.id;
+    const kept =
+      s.selected === 'best'
+        ? `kept the best of ${s.evaluations.length} periodic evaluations (${s.evaluation.episodes} episodes every ${s.evaluation.every} steps), at step ${s.bestStep}`
+        : `kept the final weights (no periodic evaluation ran)`;
+    const r = (x: { meanReturn: number; stdReturn: number }): string =>
+      `${g(x.meanReturn)} ± ${g(x.stdReturn)}`;
+    const verdict =
+      s.solved === null
+        ? ''
+        : `; ${s.solved ? 'solves' : 'does not solve'} it (threshold ${s.threshold})`;
+    return (
+      `source ${s.name} (${s.algo}, ${s.totalSteps} steps on ${env}, seed ${s.seed}): ${kept}; ` +
+      `over ${s.check.episodes} deterministic episodes of its own task it returns ${r(s.check.selected)}` +
+      `${s.selected === 'best' ? ` (final weights: ${r(s.check.final)})` : ''}${verdict}`
+    );
+  });
+}
+
 const mdCell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** A Markdown table with its columns padded, as Prettier lays it out (generated pages pass format:check). */
@@ -180,6 +208,8 @@ export function renderMarkdown(r: RunReport, runDir: string, outFile?: string): 
   parts.push('## Results', '');
   if (summary) parts.push(mdTable(metricsTable(summary)), '', `_${METRICS_NOTE}_`, '');
   else parts.push('No summary yet (the run has not finished).', '');
+  const sources = sourceLines(summary);
+  if (sources.length > 0) parts.push('## Sources', '', ...sources.map((l) => `- ${l}`), '');
   if (negative.length > 0) {
     parts.push('## ⚠ Negative transfer', '', ...negative.map((w) => `> **Warning:** ${w}`), '');
   }
@@ -243,6 +273,13 @@ export function renderHtml(r: RunReport): string {
       ? `${htmlTable(metricsTable(summary))}<p class="note">${escapeHtml(METRICS_NOTE)}</p>`
       : '<p>No summary yet (the run has not finished).</p>',
   ];
+  const sources = sourceLines(summary);
+  if (sources.length > 0) {
+    body.push(
+      '<h2>Sources</h2>',
+      `<ul>${sources.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`,
+    );
+  }
   if (negative.length > 0) {
     body.push(
       '<h2>Negative transfer</h2>',

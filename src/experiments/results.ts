@@ -17,6 +17,7 @@ import {
   mdTable,
   metricsTable,
   METRICS_NOTE,
+  sourceLines,
   warningsOf,
   type RunReport,
 } from './report.js';
@@ -133,6 +134,8 @@ async function runSection(
     '',
   ];
   if (summary) parts.push(mdTable(metricsTable(summary)), '');
+  const sources = sourceLines(summary);
+  if (sources.length > 0) parts.push(...sources.map((l) => `- ${l}`), '');
   const { negative, notes } = warningsOf(summary);
   for (const w of negative) parts.push(`> **Warning:** ${w}`, '');
   if (notes.length > 0) parts.push(...notes.map((w) => `- note: ${w}`), '');

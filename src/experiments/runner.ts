@@ -453,6 +453,17 @@ export async function finalize(
     a.method === b.method ? a.seed - b.seed : a.method < b.method ? -1 : 1,
   );
   const summary = computeSummary(id, experiment, ordered);
+  // The sources' reports live beside their cached checkpoints (src/transfer/a2t/sources.ts).
+  const { readSourceReports } = await import('../transfer/a2t/source-report.js');
+  const sources = readSourceReports(join(dir, 'checkpoints', '_sources'));
+  if (sources.length > 0) {
+    summary.sources = sources;
+    for (const s of sources.filter((x) => x.solved === false)) {
+      summary.warnings.push(
+        `source '${s.name}' (seed ${s.seed}) does not solve its own task: ${s.check.selected.meanReturn} < ${s.threshold} over ${s.check.episodes} episodes`,
+      );
+    }
+  }
   await writeSummary(join(dir, SUMMARY_FILE), summary);
   // Vega is large: load it only when there is something to plot.
   const { learningCurvesSvg, timeSeriesSvg } = await import('./plots.js');

@@ -59,6 +59,14 @@ const sourceEntrySchema = z
     algo: z.string().optional(),
     totalSteps: int.positive().optional(),
     hyperparams: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * Pretrain with periodic evaluation (dqn, ppo: SB3's EvalCallback) and keep the best agent
+     * as the source, checked on its own task (src/transfer/a2t/source-report.ts).
+     */
+    evaluation: z
+      .object({ every: int.positive(), episodes: int.positive().default(10) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -395,6 +403,7 @@ export function validateExperiment(
     const scratch = methods.find((m) => m.kind === 'scratch');
     if (scratch) metrics.baseline = scratch.name;
   }
+  issues.push(...sourceEvaluationIssues(t.source));
   if (issues.length > 0) throw new ExperimentConfigError(file, issues);
 
   const fixSource = (s: z.infer<typeof sourceEntrySchema>): z.infer<typeof sourceEntrySchema> =>
@@ -413,6 +422,41 @@ export function validateExperiment(
     imports: resolveImports(t.imports, baseDir),
   };
   return out;
+}
+
+/** A source's `evaluation` needs a pretraining, by a learner that evaluates, within its budget. */
+function sourceEvaluationIssues(source: Top['source']): ConfigIssue[] {
+  const list = source === undefined ? [] : Array.isArray(source) ? source : [source];
+  const issues: ConfigIssue[] = [];
+  list.forEach((s, i) => {
+    if (s.evaluation === undefined) return;
+    const at: ConfigPath = Array.isArray(source)
+      ? ['source', i, 'evaluation']
+      : ['source', 'evaluation'];
+    if (s.checkpoint !== undefined) {
+      issues.push({
+        path: at,
+        message: 'only a pretrained source is evaluated; this one loads its checkpoint',
+      });
+      return;
+    }
+    const supported = registeredAlgorithms().filter(
+      (a) => getAlgorithm(a).evaluation !== undefined,
+    );
+    if (s.algo !== undefined && !supported.includes(s.algo)) {
+      issues.push({
+        path: at,
+        message: `algorithm "${s.algo}" has no periodic evaluation; supported: ${supported.join(', ') || '(none registered)'}`,
+      });
+    }
+    if (s.totalSteps !== undefined && s.evaluation.every > s.totalSteps) {
+      issues.push({
+        path: [...at, 'every'],
+        message: `${s.evaluation.every} is more than the source's totalSteps (${s.totalSteps}): no evaluation would run`,
+      });
+    }
+  });
+  return issues;
 }
 
 export interface LoadOptions {

@@ -22,6 +22,7 @@ import {
 import type { TimeSeries } from './methods.js';
 import type { JobResult } from './run-dir.js';
 import type { ResolvedExperiment } from './schema.js';
+import type { SourceReport } from '../transfer/a2t/source-report.js';
 
 export interface MethodSummary {
   name: string;
@@ -51,6 +52,11 @@ export interface RunSummary {
   /** Names of the methods flagged for negative transfer. */
   negativeTransfer: string[];
   warnings: string[];
+  /**
+   * The pretrained sources that were evaluated (a source entry with `evaluation`): which agent
+   * was kept and whether it solves its own task. Absent when there are none.
+   */
+  sources?: SourceReport[];
 }
 
 export interface MethodCurves {

@@ -137,6 +137,44 @@ metrics: { smoothing: { kind: gaussian }, ci: { level: 2 }, baseline: zzz }
     ]);
   });
 
+  it("checks a source's periodic evaluation: pretrained, by a learner that has it, within budget", async () => {
+    await import('../../src/rl/algos/index.js'); // dqn and ppo, which evaluate
+    const withSource = (source: string): string =>
+      GOOD.replace('seeds: 3', `seeds: 3\nsource: ${source}`);
+    const ok = validateExperiment(
+      parseExperimentYaml(
+        withSource('{ algo: dqn, totalSteps: 100, evaluation: { every: 50 } }'),
+        'x.yaml',
+      ),
+    );
+    expect(ok.source).toMatchObject({ evaluation: { every: 50, episodes: 10 } });
+    expect(issuesOf(withSource('{ checkpoint: ckpt, evaluation: { every: 50 } }'))).toEqual([
+      'source.evaluation: only a pretrained source is evaluated; this one loads its checkpoint',
+    ]);
+    expect(
+      issuesOf(
+        withSource(
+          '[{ algo: dqn, totalSteps: 100 }, { algo: fakealgo, totalSteps: 100, evaluation: { every: 50 } }]',
+        ),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^source\[1\]\.evaluation: algorithm "fakealgo" has no periodic evaluation; supported: .*dqn, ppo/,
+      ),
+    ]);
+    expect(
+      issuesOf(withSource('{ algo: ppo, totalSteps: 100, evaluation: { every: 500 } }')),
+    ).toEqual([
+      "source.evaluation.every: 500 is more than the source's totalSteps (100): no evaluation would run",
+    ]);
+    expect(
+      issuesOf(withSource('{ algo: ppo, totalSteps: 100, evaluation: { every: 0, often: true } }')),
+    ).toEqual([
+      'source.evaluation.every: Too small: expected number to be >0, got 0',
+      'source.evaluation.often: unknown key',
+    ]);
+  });
+
   it('reports YAML syntax errors and duplicate keys with their line', () => {
     expect(issuesOf('name: a\nname: b\n')[0]).toMatch(/^\(root\): YAML DUPLICATE_KEY: .*line 2/);
     expect(issuesOf('name: [a\n')[0]).toMatch(/^\(root\): YAML /);

@@ -40,7 +40,7 @@ import {
 } from './common/index.js';
 import type { MLP } from '../../nn/index.js';
 import { buildPpoParts, loadPpoAgent, PPO_ALGO, PpoAgent } from './ppo/agent.js';
-import { ppoSchema, PPO_TUNED, type PpoConfig } from './ppo/config.js';
+import { ppoSchema, PPO_TUNED, PPO_TUNED_EVALUATION, type PpoConfig } from './ppo/config.js';
 import { computeGae } from './ppo/gae.js';
 import type { PpoHooks } from './ppo/hooks.js';
 import {
@@ -462,6 +462,7 @@ export const ppo: AlgorithmRegistration<typeof ppoSchema> = {
   envKind: 'single',
   schema: ppoSchema,
   tunedDefaults: PPO_TUNED,
+  evaluation: { tuned: PPO_TUNED_EVALUATION },
   train: trainPpo,
   load: loadPpoAgent,
 };

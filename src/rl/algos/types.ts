@@ -61,6 +61,12 @@ export interface TrainResult {
   evaluations?: EvaluationRecord[];
 }
 
+/** Periodic evaluation settings: every `every` env steps, `episodes` deterministic episodes. */
+export interface EvaluationDefaults {
+  every: number;
+  episodes: number;
+}
+
 /** A trained (or loaded) policy that can act in its environment. */
 export interface Agent {
   readonly algo: string;
@@ -84,6 +90,11 @@ export interface AlgorithmRegistration<S extends z.ZodTypeAny = z.ZodTypeAny> {
   schema: S;
   /** Tuned defaults per env id (like rl-zoo's hyperparams files), merged under user values. */
   tunedDefaults?: Record<string, Partial<z.infer<S>>>;
+  /**
+   * Present when train() runs TrainOptions.evaluation (SB3's EvalCallback). `tuned` holds, per
+   * env id, the interval and episode count `osmosis rl train` evaluates with by default.
+   */
+  evaluation?: { tuned: Record<string, EvaluationDefaults> };
   train(options: TrainOptions): Promise<TrainResult>;
   /** Load a checkpoint written by Agent.save; a checkpoint of another algorithm is an error. */
   load(dir: string): Promise<Agent>;

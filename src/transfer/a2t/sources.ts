@@ -11,7 +11,8 @@
  * Jobs run in parallel worker threads, so training is guarded by a lock file created with 'wx';
  * the holder touches it as training progresses, and a lock nobody touched for `staleMs` (a killed
  * run) is taken over. Training is deterministic in its seed, so whoever trains it, the cached
- * source is the same.
+ * source is the same. With `evaluation` the pretraining evaluates periodically and the cached
+ * agent is the best one, checked on its own task (source-report.ts).
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -19,7 +20,9 @@ import { basename, dirname, join } from 'node:path';
 import { CheckpointError, ConfigError } from '../../core/index.js';
 import { readCheckpointConfig, CONFIG_FILE } from '../../rl/algos/common/checkpoint.js';
 import { getAlgorithm } from '../../rl/algos/registry.js';
+import { DEFAULT_EVAL_EPISODES } from '../../rl/algos/common/eval-callback.js';
 import type { Agent } from '../../rl/algos/types.js';
+import { selectSource, writeSourceReport, type SourceReport } from './source-report.js';
 
 /** One entry of the experiment's `source` (see src/experiments/schema.ts). */
 export interface SourceSpec {
@@ -29,6 +32,8 @@ export interface SourceSpec {
   algo?: string;
   totalSteps?: number;
   hyperparams?: Record<string, unknown>;
+  /** Periodic evaluation while pretraining; the best agent becomes the source. */
+  evaluation?: { every: number; episodes?: number };
 }
 
 interface ExperimentLike {
@@ -94,7 +99,13 @@ export interface ObtainSourceOptions {
   /** A lock untouched this long is taken over (default 120 s). */
   staleMs?: number;
   /** Told when this job trains the source (not when it waits for, or loads, one). */
-  onTrain?: (info: { name: string; dir: string; seconds: number; episodes: number }) => void;
+  onTrain?: (info: {
+    name: string;
+    dir: string;
+    seconds: number;
+    episodes: number;
+    report?: SourceReport;
+  }) => void;
 }
 
 export interface ObtainedSource {
@@ -118,13 +129,23 @@ async function loadAny(dir: string, name: string): Promise<{ agent: Agent; algo:
   return { agent: await algo.load(dir), algo: config.algo };
 }
 
+function evaluationOf(spec: SourceSpec): SourceReport['evaluation'] | undefined {
+  const e = spec.evaluation;
+  return e === undefined
+    ? undefined
+    : { every: e.every, episodes: e.episodes ?? DEFAULT_EVAL_EPISODES };
+}
+
 function specHash(spec: SourceSpec, env: ObtainedSource['env'], seed: number): string {
+  const evaluation = evaluationOf(spec);
   const key = JSON.stringify({
     env: { id: env.id, options: sortKeys(env.options) },
     algo: spec.algo,
     totalSteps: spec.totalSteps,
     hyperparams: sortKeys(spec.hyperparams ?? {}),
     seed,
+    // Only when set, so that the folders of sources without it keep their names.
+    ...(evaluation ? { evaluation } : {}),
   });
   return createHash('sha256').update(key).digest('hex').slice(0, 12);
 }
@@ -169,7 +190,14 @@ export async function obtainSource(
     );
   }
   const algo = getAlgorithm(spec.algo);
+  const evaluation = evaluationOf(spec);
+  if (evaluation && algo.evaluation === undefined) {
+    throw new ConfigError(
+      `source '${spec.name}': algorithm '${spec.algo}' has no periodic evaluation (drop 'evaluation')`,
+    );
+  }
   const dir = join(options.cacheRoot, `${spec.name}-${specHash(spec, env, options.seed)}`);
+  const bestDir = `${dir}.best`;
   const lock = `${dir}.lock`;
   const done = (): boolean => fs.existsSync(join(dir, CONFIG_FILE));
   const staleMs = options.staleMs ?? 120_000;
@@ -197,12 +225,14 @@ export async function obtainSource(
       if (done()) continue;
       const started = performance.now();
       let touched = Date.now();
+      if (evaluation) fs.rmSync(bestDir, { recursive: true, force: true });
       const result = await algo.train({
         envId: env.id,
         envOptions: env.options,
         seed: options.seed,
         totalSteps: spec.totalSteps,
         hyperparams: spec.hyperparams,
+        ...(evaluation ? { evaluation: { ...evaluation, bestDir } } : {}),
         onProgress: () => {
           if (Date.now() - touched < 1000) return;
           touched = Date.now();
@@ -214,12 +244,30 @@ export async function obtainSource(
           }
         },
       });
-      await result.agent.save(dir);
+      let agent = result.agent;
+      let report: SourceReport | undefined;
+      if (evaluation) {
+        ({ agent, report } = await selectSource({
+          name: spec.name,
+          algo,
+          env,
+          seed: options.seed,
+          totalSteps: spec.totalSteps,
+          evaluation,
+          result,
+          bestDir,
+        }));
+        // Before the checkpoint: its config.json is what marks the source as done.
+        await writeSourceReport(dir, report);
+      }
+      await agent.save(dir);
+      fs.rmSync(bestDir, { recursive: true, force: true });
       options.onTrain?.({
         name: spec.name,
         dir,
         seconds: (performance.now() - started) / 1000,
         episodes: result.episodes.length,
+        ...(report ? { report } : {}),
       });
       // Loaded back below like any cached source, so every job sees the same agent.
     } finally {
@@ -271,6 +319,7 @@ export async function obtainSources(
             source: info.name,
             seconds: info.seconds,
             episodes: info.episodes,
+            ...(info.report ? sourceEventFields(info.report) : {}),
           }),
       });
       cache.set(spec.name, got);
@@ -278,4 +327,16 @@ export async function obtainSources(
     out.push(got);
   }
   return out;
+}
+
+/** What the 'source-trained' event records of a source's evaluation and check. */
+function sourceEventFields(r: SourceReport): Record<string, unknown> {
+  return {
+    selected: r.selected,
+    bestStep: r.bestStep,
+    checkEpisodes: r.check.episodes,
+    checkReturn: r.check.selected.meanReturn,
+    finalReturn: r.check.final.meanReturn,
+    solved: r.solved,
+  };
 }

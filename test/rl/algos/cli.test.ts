@@ -48,7 +48,10 @@ describe('osmosis rl', () => {
     const ev = await run(['eval', '--checkpoint', out, '--episodes', '3', '--json']);
     expect(ev.code).toBe(0);
     const result = JSON.parse(ev.out) as { returns: number[]; meanReturn: number };
+    // 600 steps are fewer than the tuned interval (2500): no evaluation ran, no best/ exists.
+    expect(summary.evaluations).toEqual([]);
     expect(result).toMatchObject({ algo: 'dqn', episodes: 3, deterministic: true, seed: 0 });
+    expect(result).toMatchObject({ checkpoint: out, best: false });
     expect(result.returns).toHaveLength(3);
     const again = await run(['eval', '--checkpoint', out, '--episodes', '3', '--json']);
     expect(JSON.parse(again.out)).toEqual(result);
@@ -57,6 +60,7 @@ describe('osmosis rl', () => {
     expect(text.out).toMatch(
       /^dqn on CartPole-v1: mean return [\d.]+ ± [\d.]+ over 2 episodes \(stochastic, seed 0\)/,
     );
+    expect(text.out).toMatch(new RegExp(`\nloaded ${out}\n$`));
 
     const rf = await run([
       'train',
@@ -92,12 +96,68 @@ describe('osmosis rl', () => {
     const best = summary.evaluations.filter((e) => e.best).at(-1)!;
     const ev = await run(['eval', '--checkpoint', summary.bestCheckpoint, '--episodes', '2']);
     expect(ev.code).toBe(0);
+    // The run folder itself evaluates its best/ (what rl-zoo users evaluate); --final its own.
+    const viaRun = await run(['eval', '--checkpoint', out, '--episodes', '2']);
+    expect(viaRun.out.split('\n')[0]).toBe(ev.out.split('\n')[0]);
+    expect(viaRun.out).toMatch(/loaded .*best: the best checkpoint of periodic evaluation/);
+    const final = await run(['eval', '--checkpoint', out, '--episodes', '2', '--final', '--json']);
+    expect(JSON.parse(final.out)).toMatchObject({ checkpoint: out, best: false });
     const text = await run([...args, ...flags]);
     expect(text.out).toMatch(
       new RegExp(
         `best of 2 evaluations: mean return [\\d.]+ at step ${best.globalStep}; checkpoint: .*best`,
       ),
     );
+  });
+
+  it('evaluates by default with the tuned interval; --no-eval and --eval-every 0 turn it off', async () => {
+    const out = join(root, 'dqn-default-eval');
+    const args = ['train', '--algo', 'dqn', '--env', 'CartPole-v1', '--out', out, '--quiet'];
+    const hp = ['--hyperparams', 'hidden=[8]', 'learning_starts=100', 'gradient_steps=1'];
+    const on = await run([...args, '--total-steps', '2500', '--json', ...hp]);
+    expect(on.code).toBe(0);
+    const summary = JSON.parse(on.out) as {
+      evaluation: { every: number; episodes: number };
+      evaluations: { globalStep: number; best: boolean }[];
+    };
+    expect(summary.evaluation).toEqual({ every: 2500, episodes: 20 });
+    expect(summary.evaluations).toMatchObject([{ globalStep: 2500, best: true }]);
+    expect(existsSync(join(out, 'best', 'model.safetensors'))).toBe(true);
+    const ev = JSON.parse(
+      (await run(['eval', '--checkpoint', out, '--episodes', '1', '--json'])).out,
+    );
+    expect(ev).toMatchObject({ checkpoint: join(out, 'best'), best: true });
+
+    for (const off of [['--no-eval'], ['--eval-every', '0']]) {
+      // Training again into the folder drops the earlier run's best/: rl eval must not load it.
+      const r = await run([...args, '--total-steps', '300', '--json', ...off, ...hp]);
+      expect(r.code, off.join(' ')).toBe(0);
+      const s = JSON.parse(r.out) as Record<string, unknown>;
+      expect(s.evaluation).toBeNull();
+      expect(s).not.toHaveProperty('evaluations');
+      expect(existsSync(join(out, 'best'))).toBe(false);
+      const e = await run(['eval', '--checkpoint', out, '--episodes', '1', '--json']);
+      expect(JSON.parse(e.out)).toMatchObject({ checkpoint: out, best: false });
+      await run([...args, '--total-steps', '2500', ...hp]); // best/ back for the next case
+      expect(existsSync(join(out, 'best'))).toBe(true);
+    }
+    // Untuned pairs take rl-zoo's defaults; learners without the loop train without it.
+    const rf = await run([
+      'train',
+      '--algo',
+      'reinforce',
+      '--env',
+      'CartPole-v1',
+      '--total-steps',
+      '50',
+      '--out',
+      join(root, 'rf-off'),
+      '--quiet',
+      '--json',
+      '--eval-every',
+      '0',
+    ]);
+    expect(JSON.parse(rf.out)).toMatchObject({ evaluation: null });
   });
 
   it('lists algorithms and envs, and explains each command', async () => {
@@ -152,16 +212,38 @@ describe('osmosis rl', () => {
         /ConfigError: Unknown option '--bogus'/,
       ],
       [
-        ['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--eval-episodes', '5'],
-        /--eval-episodes needs --eval-every/,
+        [
+          'train',
+          '--algo',
+          'ppo',
+          '--env',
+          'CartPole-v1',
+          '--eval-every',
+          '0',
+          '--eval-episodes',
+          '5',
+        ],
+        /--eval-episodes needs periodic evaluation, which --eval-every 0 turns off/,
       ],
       [
-        ['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--eval-every', '0'],
-        /--eval-every must be an integer >= 1, got '0'/,
+        ['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--no-eval', '--eval-every', '100'],
+        /--no-eval cannot be combined with --eval-every/,
+      ],
+      [
+        ['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--eval-every=-1'],
+        /--eval-every must be an integer >= 0, got '-1'/,
+      ],
+      [
+        ['train', '--algo', 'dqn', '--env', 'CartPole-v1', '--eval-every', '1e3x'],
+        /--eval-every must be an integer >= 0, got '1e3x'/,
+      ],
+      [
+        ['train', '--algo', 'dqn', '--env', 'CartPole-v1', '--eval-episodes', '0'],
+        /--eval-episodes must be an integer >= 1, got '0'/,
       ],
       [
         ['train', '--algo', 'reinforce', '--env', 'CartPole-v1', '--eval-every', '100'],
-        /--eval-every is supported by dqn, ppo, not reinforce/,
+        /periodic evaluation .* is supported by dqn, ppo, not reinforce/,
       ],
       [['eval'], /--checkpoint DIR is required/],
       [

@@ -61,6 +61,9 @@ describe('EvalCallback', () => {
     expect(saves).toEqual(['left->DIR', 'balance->DIR']);
     expect(cb.evaluations.map((e) => e.globalStep)).toEqual([100, 340, 400, 500]);
     expect(seen).toEqual(cb.evaluations);
+    const seconds = cb.evaluations.map((e) => e.seconds);
+    expect(seconds[0]).toBeGreaterThanOrEqual(0);
+    expect(seconds).toEqual([...seconds].sort((a, b) => a - b));
   });
 
   it('saves nothing without bestDir', async () => {

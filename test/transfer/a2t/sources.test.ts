@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CheckpointError, ConfigError } from '../../../src/core/index.js';
@@ -10,6 +11,8 @@ import {
   obtainSources,
   sourceCacheRoot,
 } from '../../../src/transfer/a2t/sources.js';
+import { readSourceReports, type SourceReport } from '../../../src/transfer/a2t/source-report.js';
+import { evaluateAgent } from '../../../src/rl/algos/common/index.js';
 import { BANDIT, banditAgent, tempDir } from './helpers.js';
 
 const spec = {
@@ -61,6 +64,82 @@ describe('transfer sources', () => {
     expect(trained.length).toBe(2);
     expect(other.dir).not.toBe(a.dir);
     expect(existsSync(`${a.dir}.lock`)).toBe(false);
+  });
+
+  it('keeps the folder names of sources without evaluation (the hash leaves it out)', async () => {
+    const got = await obtainSource(spec, {
+      defaultEnv: experiment.env,
+      seed: 3,
+      cacheRoot: tempDir('hash'),
+    });
+    const key = JSON.stringify({
+      env: { id: BANDIT, options: {} },
+      algo: 'ppo',
+      totalSteps: 64,
+      hyperparams: { hidden: [4], numEnvs: 2, numSteps: 16, updateEpochs: 1 },
+      seed: 3,
+    });
+    const hash = createHash('sha256').update(key).digest('hex').slice(0, 12);
+    expect(got.dir.split('/').at(-1)).toBe(`tiny-${hash}`);
+  });
+
+  it('with evaluation, keeps the best agent of pretraining and checks it on its own task', async () => {
+    const cacheRoot = tempDir('evaluated');
+    const reports: SourceReport[] = [];
+    const evaluated = { ...spec, evaluation: { every: 32, episodes: 3 } };
+    const got = await obtainSource(evaluated, {
+      defaultEnv: experiment.env,
+      seed: 0,
+      cacheRoot,
+      onTrain: (i) => reports.push(i.report!),
+    });
+    const plain = await obtainSource(spec, { defaultEnv: experiment.env, seed: 0, cacheRoot });
+    expect(got.dir).not.toBe(plain.dir);
+    const [report] = reports;
+    expect(report).toMatchObject({
+      name: 'tiny',
+      algo: 'ppo',
+      seed: 0,
+      totalSteps: 64,
+      selected: 'best',
+    });
+    expect(report.evaluation).toEqual({ every: 32, episodes: 3 });
+    expect(report.evaluations.map((e) => e.globalStep)).toEqual([32, 64]);
+    const best = report.evaluations.filter((e) => e.best).at(-1)!;
+    expect(report.bestStep).toBe(best.globalStep);
+    // The cached agent is the one that scored best, replaying its evaluation exactly.
+    expect(evaluateAgent(got.agent, { episodes: 3, seed: 10_000 }).meanReturn).toBe(
+      best.meanReturn,
+    );
+    const check = evaluateAgent(got.agent, { episodes: 100, seed: 0 });
+    expect(report.check.selected).toEqual({
+      meanReturn: check.meanReturn,
+      stdReturn: check.stdReturn,
+    });
+    expect(report.check.episodes).toBe(100);
+    // The bandit has no reward threshold: no verdict.
+    expect(report).toMatchObject({ threshold: null, solved: null });
+    expect(readdirSync(cacheRoot).some((f) => f.endsWith('.best'))).toBe(false);
+    expect(readSourceReports(cacheRoot)).toEqual(reports);
+    expect(readSourceReports(join(cacheRoot, 'none'))).toEqual([]);
+    // Loaded from the cache, the same agent, not trained again.
+    const again = await obtainSource(evaluated, {
+      defaultEnv: experiment.env,
+      seed: 0,
+      cacheRoot,
+      onTrain: () => reports.push(null!),
+    });
+    expect(reports).toHaveLength(1);
+    expect(weights(again.agent)).toEqual(weights(got.agent));
+
+    await expect(
+      obtainSource(
+        { ...evaluated, algo: 'reinforce' },
+        { defaultEnv: experiment.env, seed: 0, cacheRoot },
+      ),
+    ).rejects.toThrow(/algorithm 'reinforce' has no periodic evaluation/);
+    writeFileSync(join(got.dir, 'source.json'), '{"format": "other"}');
+    expect(() => readSourceReports(cacheRoot)).toThrow(CheckpointError);
   });
 
   it('takes over a stale lock left by a killed job', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../../../src/experiments/index.js';
+import { loadRunReport, renderMarkdown } from '../../../src/experiments/report.js';
 import { loadDQN } from '../../../src/rl/algos/dqn.js';
 import { loadA2TValueAgent } from '../../../src/transfer/a2t/index.js';
 import { tempDir } from './helpers.js';
@@ -23,7 +24,7 @@ describe('a2t with algo dqn (value transfer, a distillation student) through the
 seeds: 1
 env: { id: CartPole-v1, options: { masspole: 0.5, length: 1.0 } }
 imports: [${JSON.stringify(TRANSFER)}]
-source: { name: upright, env: { id: CartPole-v1 }, algo: dqn, totalSteps: 400, hyperparams: ${DQN} }
+source: { name: upright, env: { id: CartPole-v1 }, algo: dqn, totalSteps: 400, hyperparams: ${DQN}, evaluation: { every: 200, episodes: 2 } }
 methods:
   - { name: scratch, kind: scratch, algo: dqn, totalSteps: 400, hyperparams: ${DQN} }
   - { name: finetune, kind: finetune, algo: dqn, totalSteps: 400, hyperparams: ${DQN} }
@@ -68,5 +69,28 @@ metrics: { threshold: 30, gridPoints: 10, window: 2 }
     expect(out.plots).toContain('plots/distill-distillation-weight.svg');
     const student = await loadDQN(join(out.runDir, 'checkpoints', 'distill', 'seed-0'));
     expect(student.hyperparams.hidden).toEqual([8]);
+
+    // The source pretrained with periodic evaluation: its report reaches the summary, the
+    // 'source-trained' event and the report page; 400 steps do not solve CartPole.
+    const [source] = out.summary!.sources!;
+    expect(source).toMatchObject({ name: 'upright', algo: 'dqn', seed: 0, selected: 'best' });
+    expect(source.evaluations.map((e) => e.globalStep)).toEqual([200, 400]);
+    expect(source).toMatchObject({ threshold: 475, solved: false });
+    expect(out.summary!.warnings).toContain(
+      `source 'upright' (seed 0) does not solve its own task: ${source.check.selected.meanReturn} < 475 over 100 episodes`,
+    );
+    const trained = lines.filter((e) => e.event === 'source-trained');
+    expect(trained).toHaveLength(1);
+    expect(trained[0]).toMatchObject({
+      source: 'upright',
+      selected: 'best',
+      bestStep: source.bestStep,
+      checkReturn: source.check.selected.meanReturn,
+      solved: false,
+    });
+    const page = renderMarkdown(await loadRunReport(out.runDir), out.runDir);
+    expect(page).toMatch(
+      /## Sources\n\n- source upright \(dqn, 400 steps on CartPole-v1, seed 0\): kept the best of 2 periodic evaluations \(2 episodes every 200 steps\), at step \d+; over 100 deterministic episodes of its own task it returns [\d.]+ ± [\d.]+ \(final weights: [\d.]+ ± [\d.]+\); does not solve it \(threshold 475\)/,
+    );
   });
 });

@@ -32,6 +32,11 @@ export interface EvaluationRecord {
   stdReturn: number;
   /** True when this evaluation beat all earlier ones (and was saved to bestDir). */
   best: boolean;
+  /**
+   * Wall-clock seconds from the callback's creation (the start of training) to the start of this
+   * evaluation: the time to reach this step, earlier evaluations included ("time to solve").
+   */
+  seconds: number;
 }
 
 export const DEFAULT_EVAL_EPISODES = 10;
@@ -43,6 +48,7 @@ export class EvalCallback {
   private bestMean = -Infinity;
   private readonly episodes: number;
   private readonly seed: number;
+  private readonly started = performance.now();
 
   /** `algo` names the learner in error messages. */
   constructor(
@@ -76,6 +82,7 @@ export class EvalCallback {
     if (globalStep < this.nextAt) return null;
     const every = this.options.every;
     this.nextAt = (Math.floor(globalStep / every) + 1) * every;
+    const seconds = (performance.now() - this.started) / 1000;
     const current = agent();
     const result = evaluateAgent(current, {
       episodes: this.episodes,
@@ -88,6 +95,7 @@ export class EvalCallback {
       meanReturn: result.meanReturn,
       stdReturn: result.stdReturn,
       best,
+      seconds,
     };
     if (best) {
       this.bestMean = result.meanReturn;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EvaluationDefaults } from '../types.js';
 
 /**
  * PPO's hyperparameters. Defaults are CleanRL's ppo.py (discrete, Atari-free classic control);
@@ -106,4 +107,12 @@ export const PPO_TUNED: Record<string, Partial<PpoConfig>> = {
     clipVloss: false,
     annealClip: true,
   },
+};
+
+/**
+ * The periodic evaluation `osmosis rl train` runs by default: 20 evaluations over the 100k-step
+ * CartPole budget, 20 episodes each, as measured in docs/benchmarks.md.
+ */
+export const PPO_TUNED_EVALUATION: Record<string, EvaluationDefaults> = {
+  'CartPole-v1': { every: 5000, episodes: 20 },
 };
