@@ -153,6 +153,32 @@ describe.each([1, 2])('wasm gemm, %i thread(s)', (threads) => {
     expect(big.some(Number.isNaN)).toBe(false);
   });
 
+  // Small operands are read in place, and edge tiles then read a few floats past a matrix: here
+  // the gaps between batch matrices hold NaN, which must not reach any stored element of C.
+  it('reads small operands in place without letting the values past a matrix into C', () => {
+    const be = backends[threads];
+    for (const [m, n, k] of [
+      [7, 3, 5],
+      [64, 2, 64],
+      [2, 64, 64],
+      [13, 13, 9],
+    ]) {
+      for (const [transA, transB] of TRANS) {
+        const g = args(m, n, k, { batch: 2, transA, transB, strideA: m * k + 7 });
+        g.strideB = k * n + 9;
+        const a = rand(g.strideA + m * k, 1);
+        const b = rand(g.strideB + k * n, 2);
+        a.fill(NaN, m * k, g.strideA);
+        b.fill(NaN, k * n, g.strideB);
+        const want = new Float32Array(2 * m * n);
+        const got = new Float32Array(2 * m * n);
+        jsBackend.gemm(a, b, want, g);
+        be.gemm(a, b, got, g);
+        got.forEach((v, i) => expect(v).toBeCloseTo(want[i], 4));
+      }
+    }
+  });
+
   // 1 x 1 x 800k: 6.4 MB of operands, beyond the initial 4 MB arena, and below the parallel
   // threshold, so it grows the unshared memory of the calling thread's instance (which detaches
   // every view of it); the GEMMs after it must still find their job and operands.

@@ -51,7 +51,9 @@ export class WasmHeap {
   alloc(floats: number, op: string): number {
     const offset = this.top;
     const end = offset + floats * 4;
-    if (end > this.f32.byteLength) this.grow(end, op);
+    // ALIGN more bytes stay readable: the GEMM's edge tiles read a few floats past small operands
+    // that it uses in place (assembly/gemm.ts).
+    if (end + ALIGN > this.f32.byteLength) this.grow(end + ALIGN, op);
     this.top = alignUp(end);
     return offset;
   }
