@@ -92,7 +92,8 @@ export function kernel5x8(
 /**
  * A partial tile (mr < 5 or nr < 8 at the matrix edge): the kernel writes the full tile to a
  * scratch tile, then the valid part is copied to C. The lanes beyond mr or nr (zero padding in a
- * packed sliver, the next values of an unpacked operand) only reach the part not copied.
+ * packed sliver, the next values of an unpacked operand) only reach the part not copied. Up to 4
+ * columns (a linear layer with 2 or 4 outputs, its weight gradient) take the half-width kernel.
  */
 export function kernelEdge(
   pa: usize,
@@ -107,7 +108,8 @@ export function kernelEdge(
   nr: i32,
   tile: usize,
 ): void {
-  kernel5x8(pa, sa, pb, sb, kc, tile, <usize>(NR << 2), false);
+  if (nr <= 4) kernel5x4(pa, sa, pb, sb, kc, tile, <usize>(NR << 2));
+  else kernel5x8(pa, sa, pb, sb, kc, tile, <usize>(NR << 2), false);
   for (let i = 0; i < mr; i++) {
     const src = tile + <usize>(i * NR * 4);
     const dst = c + <usize>i * ldc;
@@ -117,4 +119,41 @@ export function kernelEdge(
       store<f32>(dst + off, accumulate ? load<f32>(dst + off) + v : v);
     }
   }
+}
+
+/**
+ * The left half of kernel5x8 (the first 4 lanes of each B step) for edge tiles of at most 4
+ * columns, overwriting C: half the arithmetic, and per lane the same operations in the same
+ * order, so the same bits.
+ */
+function kernel5x4(
+  pa: usize,
+  sa: usize,
+  pb: usize,
+  sb: usize,
+  kc: i32,
+  c: usize,
+  ldc: usize,
+): void {
+  let c0 = f32x4.splat(0);
+  let c1 = f32x4.splat(0);
+  let c2 = f32x4.splat(0);
+  let c3 = f32x4.splat(0);
+  let c4 = f32x4.splat(0);
+  const end = pb + <usize>kc * sb;
+  while (pb < end) {
+    const b0 = v128.load(pb);
+    c0 = madd(c0, v128.load32_splat(pa), b0);
+    c1 = madd(c1, v128.load32_splat(pa, 4), b0);
+    c2 = madd(c2, v128.load32_splat(pa, 8), b0);
+    c3 = madd(c3, v128.load32_splat(pa, 12), b0);
+    c4 = madd(c4, v128.load32_splat(pa, 16), b0);
+    pa += sa;
+    pb += sb;
+  }
+  v128.store(c, c0);
+  v128.store(c + ldc, c1);
+  v128.store(c + 2 * ldc, c2);
+  v128.store(c + 3 * ldc, c3);
+  v128.store(c + 4 * ldc, c4);
 }
