@@ -19,8 +19,11 @@ function madd(acc: v128, a: v128, b: v128): v128 {
 }
 
 /**
- * C[0..5, 0..8] (row stride ldc bytes) = or += packed A (kc x 5) times packed B (kc x 8).
- * kc >= 1. accumulate: add to C instead of overwriting it.
+ * C[0..5, 0..8] (row stride ldc bytes) = or += A (kc x 5) times B (kc x 8), where step p of A
+ * is the 5 floats at pa + p sa and step p of B the 8 floats at pb + p sb (bytes): packed
+ * slivers have sa = 20 and sb = 32; small unpacked operands whose 5 or 8 values per step are
+ * contiguous pass their row stride instead (gemm.ts). A register stride costs the loop no extra
+ * instruction over an immediate one. kc >= 1. accumulate: add to C instead of overwriting it.
  *
  * The accumulators start from C, masked to zero when overwriting, so no branch follows the
  * loop: with an `if (accumulate)` after it, TurboFan's register allocator spilled accumulators
@@ -29,7 +32,9 @@ function madd(acc: v128, a: v128, b: v128): v128 {
  */
 export function kernel5x8(
   pa: usize,
+  sa: usize,
   pb: usize,
+  sb: usize,
   kc: i32,
   c: usize,
   ldc: usize,
@@ -50,7 +55,7 @@ export function kernel5x8(
   let c31 = v128.and(v128.load(c3, 16), keep);
   let c40 = v128.and(v128.load(c4), keep);
   let c41 = v128.and(v128.load(c4, 16), keep);
-  const end = pb + ((<usize>kc) << 5);
+  const end = pb + <usize>kc * sb;
   while (pb < end) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
@@ -69,8 +74,8 @@ export function kernel5x8(
     a = v128.load32_splat(pa, 16);
     c40 = madd(c40, a, b0);
     c41 = madd(c41, a, b1);
-    pa += 20;
-    pb += 32;
+    pa += sa;
+    pb += sb;
   }
   v128.store(c, c00);
   v128.store(c, c01, 16);
@@ -86,11 +91,15 @@ export function kernel5x8(
 
 /**
  * A partial tile (mr < 5 or nr < 8 at the matrix edge): the kernel writes the full tile to a
- * scratch tile (the packed slivers are zero-padded), then the valid part is copied to C.
+ * scratch tile, then the valid part is copied to C. The lanes beyond mr or nr (zero padding in a
+ * packed sliver, the next values of an unpacked operand) only reach the part not copied. Up to 4
+ * columns (a linear layer with 2 or 4 outputs, its weight gradient) take the half-width kernel.
  */
 export function kernelEdge(
   pa: usize,
+  sa: usize,
   pb: usize,
+  sb: usize,
   kc: i32,
   c: usize,
   ldc: usize,
@@ -99,7 +108,8 @@ export function kernelEdge(
   nr: i32,
   tile: usize,
 ): void {
-  kernel5x8(pa, pb, kc, tile, <usize>(NR << 2), false);
+  if (nr <= 4) kernel5x4(pa, sa, pb, sb, kc, tile, <usize>(NR << 2));
+  else kernel5x8(pa, sa, pb, sb, kc, tile, <usize>(NR << 2), false);
   for (let i = 0; i < mr; i++) {
     const src = tile + <usize>(i * NR * 4);
     const dst = c + <usize>i * ldc;
@@ -109,4 +119,41 @@ export function kernelEdge(
       store<f32>(dst + off, accumulate ? load<f32>(dst + off) + v : v);
     }
   }
+}
+
+/**
+ * The left half of kernel5x8 (the first 4 lanes of each B step) for edge tiles of at most 4
+ * columns, overwriting C: half the arithmetic, and per lane the same operations in the same
+ * order, so the same bits.
+ */
+function kernel5x4(
+  pa: usize,
+  sa: usize,
+  pb: usize,
+  sb: usize,
+  kc: i32,
+  c: usize,
+  ldc: usize,
+): void {
+  let c0 = f32x4.splat(0);
+  let c1 = f32x4.splat(0);
+  let c2 = f32x4.splat(0);
+  let c3 = f32x4.splat(0);
+  let c4 = f32x4.splat(0);
+  const end = pb + <usize>kc * sb;
+  while (pb < end) {
+    const b0 = v128.load(pb);
+    c0 = madd(c0, v128.load32_splat(pa), b0);
+    c1 = madd(c1, v128.load32_splat(pa, 4), b0);
+    c2 = madd(c2, v128.load32_splat(pa, 8), b0);
+    c3 = madd(c3, v128.load32_splat(pa, 12), b0);
+    c4 = madd(c4, v128.load32_splat(pa, 16), b0);
+    pa += sa;
+    pb += sb;
+  }
+  v128.store(c, c0);
+  v128.store(c + ldc, c1);
+  v128.store(c + 2 * ldc, c2);
+  v128.store(c + 3 * ldc, c3);
+  v128.store(c + 4 * ldc, c4);
 }

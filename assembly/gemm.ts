@@ -17,6 +17,8 @@ const KC: i32 = 384;
 const MC: i32 = 120;
 const NC: i32 = 2048;
 const CHUNKS_PER_THREAD: i32 = 2;
+/** Operands up to this many floats (32 KB, an L1d) are read in place instead of packed. */
+const DIRECT_FLOATS: i32 = 8192;
 
 const PACK_A_BYTES: usize = <usize>(MC * KC * 4);
 const PACK_B_BYTES: usize = <usize>(NC * KC * 4);
@@ -174,25 +176,42 @@ function gemm2d(
   const tile = pb + PACK_B_BYTES;
   const lda = transA ? m : k;
   const ldb = transB ? k : n;
+  // Small operands whose kernel steps are contiguous skip packing: A stored [k, m] holds each
+  // step's 5 rows side by side, B stored [k, n] each step's 8 columns. Up to DIRECT_FLOATS the
+  // whole operand stays in L1, so its row stride costs nothing; larger ones are packed, since
+  // rows 4 KB apart would share L1 sets. alpha is folded into packed A, so A needs alpha 1. An
+  // edge tile reads up to 7 floats past an operand's last row (the JS arena keeps 64 bytes
+  // readable after every operand); those lanes land only in the part of the tile not stored.
+  const directA = transA && alpha == 1 && <i64>m * <i64>k <= DIRECT_FLOATS;
+  const directB = !transB && <i64>k * <i64>n <= DIRECT_FLOATS;
+  const sa: usize = directA ? (<usize>lda) << 2 : <usize>(MR << 2);
+  const sb: usize = directB ? (<usize>ldb) << 2 : <usize>(NR << 2);
   for (let jc = n0; jc < n1; jc += NC) {
     const nc = min(NC, n1 - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       const accumulate = pc > 0 || accumulateFirst;
-      packB(b, transB, ldb, jc, nc, pc, kc, pb);
+      if (!directB) packB(b, transB, ldb, jc, nc, pc, kc, pb);
       for (let ic = m0; ic < m1; ic += MC) {
         const mc = min(MC, m1 - ic);
-        packA(a, transA, lda, ic, mc, pc, kc, alpha, pa);
+        if (!directA) packA(a, transA, lda, ic, mc, pc, kc, alpha, pa);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const sliverB = pb + ((<usize>(jr * kc)) << 2);
+          const sliverB = directB
+            ? b + ((<usize>pc * <usize>ldb + <usize>(jc + jr)) << 2)
+            : pb + ((<usize>(jr * kc)) << 2);
           const cCol = c + ((<usize>(jc + jr)) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            const sliverA = pa + ((<usize>(ir * kc)) << 2);
+            const sliverA = directA
+              ? a + ((<usize>pc * <usize>lda + <usize>(ic + ir)) << 2)
+              : pa + ((<usize>(ir * kc)) << 2);
             const cTile = cCol + <usize>(ic + ir) * ldc;
-            if (mr == MR && nr == NR) kernel5x8(sliverA, sliverB, kc, cTile, ldc, accumulate);
-            else kernelEdge(sliverA, sliverB, kc, cTile, ldc, accumulate, mr, nr, tile);
+            if (mr == MR && nr == NR) {
+              kernel5x8(sliverA, sa, sliverB, sb, kc, cTile, ldc, accumulate);
+            } else {
+              kernelEdge(sliverA, sa, sliverB, sb, kc, cTile, ldc, accumulate, mr, nr, tile);
+            }
           }
         }
       }

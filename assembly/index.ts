@@ -1,7 +1,8 @@
-// Entry point of build/kernels.wasm. The module imports a shared memory; JS owns its layout above
-// heapBase() (a control block, per-thread GEMM scratch, then an arena for operands). Its only
-// static data are the constant tables of Math.log, so instantiating it once per thread on the
-// same memory rewrites identical bytes and disturbs nothing.
+// Entry point of build/kernels.wasm (imports a shared memory) and build/kernels-unshared.wasm (the
+// same code on an unshared one). JS owns the memory layout above heapBase() (a control block,
+// per-thread GEMM scratch, then an arena for operands). Its only static data are constant tables,
+// so instantiating it once per thread on the same memory rewrites identical bytes and disturbs
+// nothing.
 
 export { gemmRun, gemmScratchBytes } from './gemm';
 export {

@@ -1,4 +1,5 @@
-import { allocate } from './dtype.js';
+import { backendFor } from './backend/index.js';
+import { allocate, type FloatArray } from './dtype.js';
 import { AutogradError, DTypeError, ShapeError } from './errors.js';
 import { formatShape, sameShape } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -140,9 +141,11 @@ export function backward(root: Tensor, gradient?: Tensor): void {
           copy.set(g.data);
           t.grad = new Tensor(copy, g.shape);
         } else if (t.grad.dtype === g.dtype && sameShape(t.grad.shape, g.shape)) {
-          const acc = t.grad.data;
-          const gd = g.data;
-          for (let k = 0; k < acc.length; k++) acc[k] += gd[k];
+          // .grad += g as the one-row case of the backend's column-sum kernel: the same float32
+          // additions as a js loop (same bits), but SIMD in wasm. The loop cost 4.5 us per 4096
+          // floats (8 us once float64 gradients had made it polymorphic); the kernel ~1 us.
+          const gd = g.data as FloatArray;
+          backendFor(g.dtype).addColumnSums(gd, t.grad.data as FloatArray, 1, gd.length);
         } else t.grad = pool.escape(addGrads(t.grad, g));
       }
       const node = t.gradFn;

@@ -1,13 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getBackend, setBackend, type Backend } from '../../../src/core/backend/index.js';
 import { jsBackend } from '../../../src/core/backend/js.js';
 import { createWasmBackend, type WasmBackend } from '../../../src/core/backend/wasm/index.js';
-import { Generator, randn } from '../../../src/index.js';
+import { Generator, mul, randn, sum, tensor } from '../../../src/index.js';
 
 let be: WasmBackend;
 beforeAll(async () => {
-  if (!existsSync(new URL('../../../build/kernels.wasm', import.meta.url))) {
+  const built = ['kernels.wasm', 'kernels-unshared.wasm'].every((f) =>
+    existsSync(new URL(`../../../build/${f}`, import.meta.url)),
+  );
+  if (!built) {
     execFileSync(process.execPath, ['scripts/build-kernels.mjs'], { stdio: 'inherit' });
   }
   be = await createWasmBackend({ threads: 1 });
@@ -49,5 +53,29 @@ describe('wasm addColumnSums (bias gradients)', () => {
     const out = new Float64Array(2);
     be.addColumnSums(Float64Array.from([1, 2, 3, 4]), out, 2, 2);
     expect(Array.from(out)).toEqual([4, 6]);
+  });
+
+  // backward adds into an existing .grad with this kernel (one row): a second backward on the
+  // wasm backend must leave 2 w + x^2, with the same bits as on js.
+  it('accumulates .grad in backward, bit for bit as js', () => {
+    const rng = new Generator(9);
+    const w0 = randn([37, 29], rng).data as Float32Array;
+    const x0 = randn([37, 29], rng).data as Float32Array;
+    const grads = (backend: Backend): number[] => {
+      const before = getBackend();
+      setBackend(backend);
+      try {
+        const w = tensor(w0.slice(), [37, 29], { requiresGrad: true });
+        const x = tensor(x0.slice(), [37, 29]);
+        sum(mul(w, w)).backward();
+        sum(mul(mul(w, x), x)).backward();
+        return Array.from(w.grad!.data);
+      } finally {
+        setBackend(before);
+      }
+    };
+    const got = grads(be);
+    got.forEach((v, i) => expect(v).toBeCloseTo(2 * w0[i] + x0[i] * x0[i], 5));
+    expect(got).toEqual(grads(jsBackend));
   });
 });

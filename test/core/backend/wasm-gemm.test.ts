@@ -77,7 +77,10 @@ const TRANS: [boolean, boolean][] = [
 const backends: Record<number, WasmBackend> = {};
 
 beforeAll(async () => {
-  if (!existsSync(new URL('../../../build/kernels.wasm', import.meta.url))) {
+  const built = ['kernels.wasm', 'kernels-unshared.wasm'].every((f) =>
+    existsSync(new URL(`../../../build/${f}`, import.meta.url)),
+  );
+  if (!built) {
     execFileSync(process.execPath, ['scripts/build-kernels.mjs'], { stdio: 'inherit' });
   }
   backends[1] = await createWasmBackend({ threads: 1 });
@@ -148,6 +151,47 @@ describe.each([1, 2])('wasm gemm, %i thread(s)', (threads) => {
     const big = new Float32Array(120 * 110).fill(NaN);
     be.gemm(rand(120 * 100, 3), rand(100 * 110, 4), big, args(120, 110, 100));
     expect(big.some(Number.isNaN)).toBe(false);
+  });
+
+  // Small operands are read in place, and edge tiles then read a few floats past a matrix: here
+  // the gaps between batch matrices hold NaN, which must not reach any stored element of C.
+  it('reads small operands in place without letting the values past a matrix into C', () => {
+    const be = backends[threads];
+    for (const [m, n, k] of [
+      [7, 3, 5],
+      [64, 2, 64],
+      [2, 64, 64],
+      [13, 13, 9],
+    ]) {
+      for (const [transA, transB] of TRANS) {
+        const g = args(m, n, k, { batch: 2, transA, transB, strideA: m * k + 7 });
+        g.strideB = k * n + 9;
+        const a = rand(g.strideA + m * k, 1);
+        const b = rand(g.strideB + k * n, 2);
+        a.fill(NaN, m * k, g.strideA);
+        b.fill(NaN, k * n, g.strideB);
+        const want = new Float32Array(2 * m * n);
+        const got = new Float32Array(2 * m * n);
+        jsBackend.gemm(a, b, want, g);
+        be.gemm(a, b, got, g);
+        got.forEach((v, i) => expect(v).toBeCloseTo(want[i], 4));
+      }
+    }
+  });
+
+  // 1 x 1 x 800k: 6.4 MB of operands, beyond the initial 4 MB arena, and below the parallel
+  // threshold, so it grows the unshared memory of the calling thread's instance (which detaches
+  // every view of it); the GEMMs after it must still find their job and operands.
+  it('grows the calling thread arena for a small-flop GEMM and keeps working', () => {
+    const be = backends[threads];
+    const k = 800_000;
+    const a = new Float32Array(k).fill(1);
+    const b = Float32Array.from({ length: k }, (_, i) => (i % 3) - 1 + (i === 7 ? 5 : 0));
+    const c = new Float32Array(1);
+    be.gemm(a, b, c, args(1, 1, k));
+    expect(c[0]).toBe(b.reduce((s, v) => s + v, 0)); // small integers: exact in float32
+    check(be, args(17, 33, 65, { beta: 1 }));
+    check(be, args(130, 260, 300)); // and the parallel instance, with 2 threads
   });
 
   it('agrees with js on many random shapes around the tile and thread thresholds', () => {

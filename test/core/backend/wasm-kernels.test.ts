@@ -50,7 +50,10 @@ const SHAPES: [number, number][] = [
 let be: WasmBackend;
 
 beforeAll(async () => {
-  if (!existsSync(new URL('../../../build/kernels.wasm', import.meta.url))) {
+  const built = ['kernels.wasm', 'kernels-unshared.wasm'].every((f) =>
+    existsSync(new URL(`../../../build/${f}`, import.meta.url)),
+  );
+  if (!built) {
     execFileSync(process.execPath, ['scripts/build-kernels.mjs'], { stdio: 'inherit' });
   }
   be = await createWasmBackend({ threads: 2 });

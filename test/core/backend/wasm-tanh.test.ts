@@ -28,7 +28,10 @@ const x = Float32Array.from([...grid, ...specials, ...randn([977], rng).data]);
 
 let be: WasmBackend;
 beforeAll(async () => {
-  if (!existsSync(new URL('../../../build/kernels.wasm', import.meta.url))) {
+  const built = ['kernels.wasm', 'kernels-unshared.wasm'].every((f) =>
+    existsSync(new URL(`../../../build/${f}`, import.meta.url)),
+  );
+  if (!built) {
     execFileSync(process.execPath, ['scripts/build-kernels.mjs'], { stdio: 'inherit' });
   }
   be = await createWasmBackend({ threads: 1 });

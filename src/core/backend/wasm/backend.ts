@@ -61,6 +61,17 @@ export interface KernelExports {
 }
 
 /**
+ * The kernels instantiated on one memory, which holds (above the module's static data) a control
+ * block at ctlOffset, GEMM scratch for each thread that runs on it, and the operand arena.
+ */
+export interface KernelInstance {
+  k: KernelExports;
+  heap: WasmHeap;
+  ctlOffset: number;
+  scratch: { base: number; stride: number };
+}
+
+/**
  * Below this many flops (2 m n k batch) a GEMM runs on the main thread alone: waking a worker
  * and waiting for it costs about as much as the work saved. Median time per n^3 GEMM, one vs
  * two threads, idle 2-core Zen 5 VM: n = 64: 14.0 vs 18.7 us; 80: 24.6 vs 28.7; 96: 43.1 vs
@@ -84,9 +95,15 @@ function checkLength(op: string, name: string, x: FloatArray, need: number, args
 
 /**
  * The wasm backend's kernels. Engine tensors live on the JS heap, so each call copies its
- * operands into the wasm arena (TypedArray.set, memcpy speed), runs, and copies results back;
- * in-place kernels overwrite an input's arena copy to keep the working set small. Anything not
- * float32 goes to the js backend.
+ * operands into a wasm arena (TypedArray.set), runs, and copies results back; in-place kernels
+ * overwrite an input's arena copy to keep the working set small. Anything not float32 goes to the
+ * js backend.
+ *
+ * Two instances of the kernels: every call that runs on the calling thread alone uses one on an
+ * unshared memory (`local`); GEMMs big enough to split over worker threads use one on a shared
+ * memory that the workers see too (`parallel`, absent with one thread). V8 copies into and out
+ * of a shared memory word by word with relaxed atomics: 16 KB took 1.0 us against 0.2 us for an
+ * unshared one, and a small MLP step copies ~600 KB in ~60 calls.
  *
  * Every float32 kernel stays in wasm because it beats js with the copies included (one thread,
  * best of 5-10 runs, CPU time, Zen 5 dev VM; two runs on a shared machine, so ranges):
@@ -100,20 +117,15 @@ function checkLength(op: string, name: string, x: FloatArray, need: number, args
  */
 export class WasmKernels implements Backend {
   readonly name = 'wasm' as const;
-  private readonly job: Int32Array;
-  private readonly jobF32: Float32Array;
+  private readonly k: KernelExports;
   private disposed = false;
 
   constructor(
-    private readonly k: KernelExports,
-    private readonly heap: WasmHeap,
-    private readonly pool: WorkerPool | null,
+    private readonly local: KernelInstance,
+    private readonly parallel: { instance: KernelInstance; pool: WorkerPool } | null,
     readonly threads: number,
-    private readonly ctlOffset: number,
-    private readonly scratch: { base: number; stride: number },
   ) {
-    this.job = new Int32Array(heap.memory.buffer, ctlOffset, 32);
-    this.jobF32 = new Float32Array(heap.memory.buffer, ctlOffset, 32);
+    this.k = local.k;
   }
 
   gemm(a: FloatArray, b: FloatArray, c: FloatArray, args: GemmArgs): void {
@@ -127,38 +139,43 @@ export class WasmKernels implements Backend {
     checkLength('gemm', 'a', a, lenA, desc);
     checkLength('gemm', 'b', b, lenB, desc);
     checkLength('gemm', 'c', c, lenC, desc);
-    const heap = this.begin('gemm');
+    // C matrices that partly overlap (0 < strideC < m n) would race between threads.
+    const overlapping = batch > 1 && strideC !== 0 && strideC < m * n;
+    const split = this.parallel !== null && !overlapping;
+    const parallel = split && 2 * batch * m * n * k >= PARALLEL_MIN_FLOPS ? this.parallel : null;
+    const inst = parallel ? parallel.instance : this.local;
+    const heap = this.begin('gemm', inst);
     const pa = heap.put(a, lenA, 'gemm');
     const pb = heap.put(b, lenB, 'gemm');
     // C is read when accumulating, and when gaps between its matrices must survive the copy back.
     const readC = beta !== 0 || (batch > 1 && strideC !== m * n);
     const pc = readC ? heap.put(c, lenC, 'gemm') : heap.alloc(lenC, 'gemm');
 
-    const job = this.job;
-    job[JOB.a] = pa;
-    job[JOB.b] = pb;
-    job[JOB.c] = pc;
-    job[JOB.batch] = batch;
-    job[JOB.m] = m;
-    job[JOB.n] = n;
-    job[JOB.k] = k;
-    job[JOB.transA] = args.transA ? 1 : 0;
-    job[JOB.transB] = args.transB ? 1 : 0;
-    job[JOB.strideA] = strideA;
-    job[JOB.strideB] = strideB;
-    job[JOB.strideC] = strideC;
-    this.jobF32[JOB.alpha] = args.alpha;
-    this.jobF32[JOB.beta] = beta;
-    job[JOB.scratch] = this.scratch.base;
-    job[JOB.scratchStride] = this.scratch.stride;
-    job[JOB.next] = 0;
-    // C matrices that partly overlap (0 < strideC < m n) would race between threads.
-    const overlapping = batch > 1 && strideC !== 0 && strideC < m * n;
-    if (this.pool === null || overlapping || 2 * batch * m * n * k < PARALLEL_MIN_FLOPS) {
-      job[ACTIVE] = 1;
-      this.k.gemmRun(this.ctlOffset, 0);
+    // The job goes in after every allocation: growing an unshared memory detaches older views.
+    const ctl = inst.ctlOffset;
+    const slot = (i: number, v: number) => heap.setI32(ctl + 4 * i, v);
+    slot(JOB.a, pa);
+    slot(JOB.b, pb);
+    slot(JOB.c, pc);
+    slot(JOB.batch, batch);
+    slot(JOB.m, m);
+    slot(JOB.n, n);
+    slot(JOB.k, k);
+    slot(JOB.transA, args.transA ? 1 : 0);
+    slot(JOB.transB, args.transB ? 1 : 0);
+    slot(JOB.strideA, strideA);
+    slot(JOB.strideB, strideB);
+    slot(JOB.strideC, strideC);
+    heap.setF32(ctl + 4 * JOB.alpha, args.alpha);
+    heap.setF32(ctl + 4 * JOB.beta, beta);
+    slot(JOB.scratch, inst.scratch.base);
+    slot(JOB.scratchStride, inst.scratch.stride);
+    slot(JOB.next, 0);
+    if (parallel) {
+      parallel.pool.run(this.threads, () => inst.k.gemmRun(ctl, 0), 'gemm');
     } else {
-      this.pool.run(this.threads, () => this.k.gemmRun(this.ctlOffset, 0), 'gemm');
+      slot(ACTIVE, 1);
+      inst.k.gemmRun(ctl, 0);
     }
     heap.read(pc, c, lenC);
   }
@@ -352,14 +369,14 @@ export class WasmKernels implements Backend {
   /** Stops the worker threads; any later call throws a BackendError. */
   dispose(): void {
     this.disposed = true;
-    this.pool?.dispose();
+    this.parallel?.pool.dispose();
   }
 
-  /** Starts a call: frees the previous call's operands. */
-  private begin(op: string): WasmHeap {
+  /** Starts a call on an instance (the local one by default): frees its previous operands. */
+  private begin(op: string, inst: KernelInstance = this.local): WasmHeap {
     if (this.disposed) throw new BackendError(`${op}: the wasm backend was disposed`);
-    this.heap.reset();
-    return this.heap;
+    inst.heap.reset();
+    return inst.heap;
   }
 
   /** Copies x into the arena, runs `kernel` on it in place, copies the result to out. */

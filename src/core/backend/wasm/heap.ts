@@ -20,6 +20,7 @@ export function alignUp(bytes: number, align = ALIGN): number {
  */
 export class WasmHeap {
   private f32: Float32Array;
+  private i32: Int32Array;
   private top: number;
 
   constructor(
@@ -27,7 +28,18 @@ export class WasmHeap {
     readonly arenaBase: number,
   ) {
     this.f32 = new Float32Array(memory.buffer);
+    this.i32 = new Int32Array(memory.buffer);
     this.top = arenaBase;
+  }
+
+  /** Writes int32 v at byte offset (a control block slot). */
+  setI32(offset: number, v: number): void {
+    this.i32[offset >>> 2] = v;
+  }
+
+  /** Writes float32 v at byte offset. */
+  setF32(offset: number, v: number): void {
+    this.f32[offset >>> 2] = v;
   }
 
   /** Frees every operand of the previous call. */
@@ -39,7 +51,9 @@ export class WasmHeap {
   alloc(floats: number, op: string): number {
     const offset = this.top;
     const end = offset + floats * 4;
-    if (end > this.f32.byteLength) this.grow(end, op);
+    // ALIGN more bytes stay readable: the GEMM's edge tiles read a few floats past small operands
+    // that it uses in place (assembly/gemm.ts).
+    if (end + ALIGN > this.f32.byteLength) this.grow(end + ALIGN, op);
     this.top = alignUp(end);
     return offset;
   }
@@ -74,7 +88,9 @@ export class WasmHeap {
         cause,
       });
     }
-    // A shared memory keeps its old buffer valid but sized as before: take a new view.
+    // A shared memory keeps its old buffer valid but sized as before, and an unshared one detaches
+    // it: either way, new views. (Nothing else may hold a view across a call that allocates.)
     this.f32 = new Float32Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
   }
 }

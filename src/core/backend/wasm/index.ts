@@ -1,12 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { ValueError } from '../../errors.js';
 import type { Backend } from '../backend.js';
-import { type KernelExports, WasmKernels } from './backend.js';
+import { type KernelExports, type KernelInstance, WasmKernels } from './backend.js';
 import { alignUp, MAX_PAGES, PAGE_BYTES, WasmHeap } from './heap.js';
 import { CTL_BYTES } from './layout.js';
 import { kernelsPath, packageRoot, readKernels, workerPath } from './locate.js';
 import { WorkerPool } from './pool.js';
-import { wasmApi } from './wasm-api.js';
+import { type WasmMemory, type WasmModule, wasmApi } from './wasm-api.js';
 
 export { benchGemm, type GemmBenchResult } from './bench-gemm.js';
 
@@ -25,8 +25,10 @@ const MAX_DEFAULT_THREADS = 8;
 const INITIAL_ARENA_BYTES = 4 << 20;
 
 /**
- * The default float32 backend: AssemblyScript SIMD kernels (build/kernels.wasm) on one shared
- * WebAssembly.Memory, GEMM spread over worker threads. Float64 calls go to the js backend.
+ * The default float32 backend: AssemblyScript SIMD kernels (build/kernels*.wasm). Calls that run
+ * on the calling thread use an instance on an unshared memory (fast copies in and out); with
+ * threads > 1, large GEMMs run on a second instance whose shared memory the worker threads
+ * see. Float64 calls go to the js backend.
  */
 export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
   const threads = options.threads ?? Math.min(availableParallelism(), MAX_DEFAULT_THREADS);
@@ -34,22 +36,40 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     throw new ValueError(`createWasmBackend: threads must be an integer >= 1, got ${threads}`);
   }
   const root = packageRoot();
-  const module = await wasmApi.compile(await readKernels(kernelsPath(root)));
-  const memory = new wasmApi.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+  const localModule = await wasmApi.compile(await readKernels(kernelsPath(root, false)));
+  const local = await instantiate(localModule, memoryFor(false), 1);
+  if (threads === 1) return new WasmKernels(local, null, 1);
+
+  const module = await wasmApi.compile(await readKernels(kernelsPath(root, true)));
+  const memory = memoryFor(true);
+  const shared = await instantiate(module, memory, threads);
+  const pool = await WorkerPool.start(
+    module,
+    memory,
+    shared.ctlOffset,
+    threads - 1,
+    workerPath(root),
+  );
+  return new WasmKernels(local, { instance: shared, pool }, threads);
+}
+
+function memoryFor(shared: boolean): WasmMemory {
+  return new wasmApi.Memory({ initial: 1, maximum: MAX_PAGES, shared });
+}
+
+/** Instantiates the kernels on memory and lays it out for `threads` GEMM threads. */
+async function instantiate(
+  module: WasmModule,
+  memory: WasmMemory,
+  threads: number,
+): Promise<KernelInstance> {
   const instance = await wasmApi.instantiate(module, { env: { memory } });
   const k = instance.exports as KernelExports;
-
   // Layout above the module's static data: control block | GEMM scratch per thread | arena.
   const ctlOffset = alignUp(k.heapBase());
   const scratch = { base: alignUp(ctlOffset + CTL_BYTES), stride: alignUp(k.gemmScratchBytes()) };
   const arenaBase = scratch.base + threads * scratch.stride;
   const pages = Math.ceil((arenaBase + INITIAL_ARENA_BYTES) / PAGE_BYTES);
   memory.grow(pages - memory.buffer.byteLength / PAGE_BYTES);
-
-  const pool =
-    threads > 1
-      ? await WorkerPool.start(module, memory, ctlOffset, threads - 1, workerPath(root))
-      : null;
-  const heap = new WasmHeap(memory, arenaBase);
-  return new WasmKernels(k, heap, pool, threads, ctlOffset, scratch);
+  return { k, heap: new WasmHeap(memory, arenaBase), ctlOffset, scratch };
 }

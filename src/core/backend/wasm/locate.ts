@@ -41,6 +41,7 @@ export async function readKernels(path: string): Promise<Uint8Array> {
   }
 }
 
-export function kernelsPath(root: string): string {
-  return join(root, 'build', 'kernels.wasm');
+/** The kernels built for a shared memory (worker threads), or for an unshared one. */
+export function kernelsPath(root: string, shared = true): string {
+  return join(root, 'build', shared ? 'kernels.wasm' : 'kernels-unshared.wasm');
 }

@@ -4,7 +4,8 @@
  * clash with one from a later @types/node, so it is typed locally.
  */
 export interface WasmMemory {
-  readonly buffer: SharedArrayBuffer;
+  /** Shared memories keep old buffers valid on growth; growing an unshared one detaches them. */
+  readonly buffer: SharedArrayBuffer | ArrayBuffer;
   grow(deltaPages: number): number;
 }
 
@@ -14,7 +15,7 @@ export interface WasmModule {
 }
 
 interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   compile(bytes: Uint8Array): Promise<WasmModule>;
   instantiate(module: WasmModule, imports: object): Promise<{ exports: unknown }>;
 }
