@@ -54,7 +54,8 @@ const TASK_HEADS: Record<string, string[]> = {
 
 /**
  * PEFT's PeftModelFor<Task> constructors add the task's heads to the config's modules_to_save
- * (so adapter_config.json lists them); methods without the field (bottleneck adapters) have none.
+ * (so adapter_config.json lists them); methods without the field (bottleneck adapters) train the
+ * heads in place instead (sharedTaskHeads).
  */
 function withTaskHeads(config: BasePeftConfig): void {
   const heads = TASK_HEADS[config.task_type ?? ''];
@@ -64,6 +65,21 @@ function withTaskHeads(config: BasePeftConfig): void {
     ...own,
     ...heads.filter((h) => !own.includes(h)),
   ];
+}
+
+/**
+ * The task heads an adapter without modules_to_save trains in place: AdapterHub trains the
+ * prediction head together with the adapter (its heads are one module shared by the adapters and
+ * saved apart from them), so a bottleneck adapter of task SEQ_CLS trains `score` / `classifier`.
+ * An adapter of another task (a MAD-X language adapter, CAUSAL_LM) leaves the heads frozen.
+ */
+function sharedTaskHeads(model: Module, config: BasePeftConfig): Module[] {
+  const heads = TASK_HEADS[config.task_type ?? ''];
+  if (!heads || 'modules_to_save' in config) return [];
+  return model
+    .namedModules()
+    .filter(([key]) => key !== '' && matchesTarget(key, heads))
+    .map(([, m]) => m);
 }
 
 export interface TrainableParameterReport {
@@ -326,6 +342,7 @@ export class PeftModel extends Module {
     const config = this.#configs.get(this.#active);
     if (!config || config.inference_mode) return;
     for (const p of this.tuner.adapterParameters(this.#active, config)) p.requiresGrad_(true);
+    for (const head of sharedTaskHeads(this.#model, config)) head.unfreeze();
     for (const w of this.#wrappers.values()) {
       if (w.hasAdapter(this.#active)) w.modules_to_save.get(this.#active).unfreeze();
     }

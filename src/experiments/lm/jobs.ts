@@ -10,7 +10,6 @@ import type { Tensor } from '../../core/index.js';
 import { groupTexts, tokenizeCorpus } from '../../data/index.js';
 import {
   BertForMaskedLM,
-  BertForQuestionAnswering,
   GPT2ForSequenceClassification,
   GPT2LMHeadModel,
   type GPT2ConfigInput,
@@ -161,9 +160,6 @@ export function buildJobModel(
         onWarning: () => undefined,
       },
     );
-    // PEFT trains a task's new head through modules_to_save; bottleneck adapters have no such
-    // field (AdapterHub trains heads beside adapters), so their head is unfrozen here.
-    if (method.peft.peft_type === 'BOTTLENECK') newHeadOf(base)?.unfreeze();
   }
   model.train();
   const frozen = model
@@ -176,13 +172,6 @@ export function buildJobModel(
     total: model.numParameters(),
     frozen,
   };
-}
-
-/** The freshly initialised task head of a target model (none for the causal LM). */
-function newHeadOf(base: PreTrainedModel): Module | null {
-  if (base instanceof GPT2ForSequenceClassification) return base.score;
-  if (base instanceof BertForQuestionAnswering) return base.qa_outputs;
-  return null;
 }
 
 /** A copy of the frozen parameters' values, to compare after training. */
