@@ -138,6 +138,19 @@ describe('invertible adapters in a PEFT model', () => {
     expect(logits(peft, { inputIds: ids })).toEqual(langLast);
   });
 
+  it('disableAdapter restores the base outputs exactly, the coupling included', async () => {
+    const base = logits(await gpt2.load(), gpt2.inputs());
+    const peft = await withInv();
+    peft.setAdapter('lang');
+    expect(maxAbsDiff(logits(peft, gpt2.inputs()), base)).toBeGreaterThan(1e-4);
+    expect(peft.disableAdapter(() => logits(peft, gpt2.inputs()))).toEqual(base);
+    // Deleting the adapter removes its coupling: 'task' alone has none.
+    peft.setAdapter('task');
+    const taskOnly = logits(peft, gpt2.inputs());
+    peft.deleteAdapter('lang');
+    expect(logits(peft, gpt2.inputs())).toEqual(taskOnly);
+  });
+
   it('the language adapter trains its coupling; a stacked task adapter leaves it alone', async () => {
     const peft = await withInv();
     peft.setAdapter('lang');
