@@ -12,7 +12,7 @@ import {
   ValueError,
 } from '../../src/core/index.js';
 import { gradcheck } from '../../src/core/testing/gradcheck.js';
-import type { GPT2LMHeadModel } from '../../src/models/index.js';
+import type { GPT2LMHeadModel, LlamaForCausalLM } from '../../src/models/index.js';
 import {
   bottleneckConfigSchema,
   getPeftModel,
@@ -26,7 +26,9 @@ import {
 import { FAMILIES, logits, maxAbsDiff, perturb, snapshot, tempDirs } from './helpers.js';
 
 const quiet = { onWarning: () => undefined };
-const [gpt2, bert] = ['gpt2', 'bert'].map((n) => FAMILIES.find((f) => f.name === n)!);
+const [gpt2, bert, llama] = ['gpt2', 'bert', 'llama'].map((n) =>
+  FAMILIES.find((f) => f.name === n)!,
+);
 const tmp = tempDirs();
 
 const config = (over: Record<string, unknown> = {}): BottleneckConfig =>
@@ -202,6 +204,34 @@ describe('invertible adapters in a PEFT model', () => {
     );
   });
 
+  it("Llama: the coupling maps embed_tokens' output and is undone before lm_head", async () => {
+    const peft = getPeftModel(await llama.load(), pfeifferInvConfig(), quiet);
+    perturb(peft, 5, 0.3);
+    // Bottleneck adapters at zero (identity), so only the coupling changes the model.
+    for (const [n, p] of peft.namedParameters()) if (n.includes('adapter_up')) p.data.fill(0);
+    const ids = llama.inputs().inputIds!;
+    const base = (await llama.load()) as LlamaForCausalLM;
+    const inv = (peft.getBaseModel() as LlamaForCausalLM).model
+      .invertible_adapters as InvertibleAdapters;
+    expect(inv.keys()).toEqual(['default']);
+    const want = noGrad(() => {
+      const h = inv.forward(base.model.embed_tokens.forward(ids));
+      const last = base.model.forward({ inputsEmbeds: h }).lastHiddenState;
+      return base.lm_head.forward(inv.forward(last, true));
+    });
+    const got = logits(peft, { inputIds: ids });
+    expect(maxAbsDiff(got, want.data)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(got, logits(base, { inputIds: ids }))).toBeGreaterThan(1e-4);
+    const dir = tmp();
+    await peft.savePretrained(dir);
+    const keys = [
+      ...(await readSafetensorsHeader(join(dir, 'adapter.safetensors'))).tensors.keys(),
+    ];
+    expect(keys).toContain('model.invertible_adapters.default.G.2.weight');
+    const loaded = await PeftModel.fromPretrained(await llama.load(), dir, quiet);
+    expect(logits(loaded, { inputIds: ids })).toEqual(got);
+  });
+
   it('refuses GLOW, a missing reduction factor and non-GPT-2 models with typed errors', async () => {
     const m = await gpt2.load();
     expect(() =>
@@ -215,6 +245,8 @@ describe('invertible adapters in a PEFT model', () => {
     ).toThrow(/inv_adapter_reduction_factor/);
     const b = await bert.load();
     expect(() => getPeftModel(b, pfeifferInvConfig(), quiet)).toThrow(ValueError);
-    expect(() => getPeftModel(b, pfeifferInvConfig(), quiet)).toThrow(/GPT-2 models only/);
+    expect(() => getPeftModel(b, pfeifferInvConfig(), quiet)).toThrow(
+      /GPT-2 and Llama models only/,
+    );
   });
 });

@@ -8,7 +8,7 @@ import type { PreTrainedModel } from '../../models/index.js';
  * BnConfig that change the architecture beyond W2·σ(W1·x) on the residual stream (extra layer
  * norms, parallel adapters, gating, PHM layers, GLOW invertible adapters) are accepted only at
  * their "off" values so that a file needing them fails loudly. MAD-X's NICE invertible adapter
- * (inv_adapter 'nice', invertible.ts) is supported on GPT-2.
+ * (inv_adapter 'nice', invertible.ts) is supported on GPT-2 and Llama.
  */
 const off = <T extends z.ZodType>(t: T, what: string) =>
   t.refine((v) => !v, { error: `${what} is not supported` });

@@ -5,6 +5,7 @@ import {
   GPT2Block,
   GPT2Model,
   LlamaDecoderLayer,
+  LlamaModel,
   type PreTrainedModel,
 } from '../../models/index.js';
 import type { DirectoryFormat, Tuner, TunerContext } from '../registry.js';
@@ -69,16 +70,18 @@ function findBlocks(model: Module): Block[] {
   return blocks;
 }
 
-/** The GPT-2 body that carries invertible adapters (AdapterHub's base model), if any. */
-function embeddingOwner(model: Module): GPT2Model | null {
-  for (const [, m] of model.namedModules()) if (m instanceof GPT2Model) return m;
+/** The GPT-2 or Llama body that carries invertible adapters (AdapterHub's base model), if any. */
+function embeddingOwner(model: Module): GPT2Model | LlamaModel | null {
+  for (const [, m] of model.namedModules())
+    if (m instanceof GPT2Model || m instanceof LlamaModel) return m;
   return null;
 }
 
 /**
  * Bottleneck adapters on a model (AdapterHub's model mixin): an adapter per block after
  * attention (mh_adapter) and/or after the feed-forward (output_adapter), skipping leave_out,
- * and with inv_adapter an invertible adapter on the embeddings (`transformer.invertible_adapters`).
+ * and with inv_adapter an invertible adapter on the embeddings (`transformer.invertible_adapters`,
+ * Llama `model.invertible_adapters`).
  */
 export class BottleneckModel extends Module implements Tuner<BottleneckConfig> {
   model: PreTrainedModel;
@@ -114,7 +117,7 @@ export class BottleneckModel extends Module implements Tuner<BottleneckConfig> {
       const owner = embeddingOwner(this.model);
       if (!owner) {
         throw new ValueError(
-          `bottleneck adapter '${name}': inv_adapter '${config.inv_adapter}' is supported on GPT-2 models only, got ${this.model.constructor.name}`,
+          `bottleneck adapter '${name}': inv_adapter '${config.inv_adapter}' is supported on GPT-2 and Llama models only, got ${this.model.constructor.name}`,
         );
       }
       if (!(owner.invertible_adapters instanceof InvertibleAdapters))
