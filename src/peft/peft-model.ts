@@ -22,8 +22,8 @@ import {
   saveAdapters,
   type SaveAdaptersOptions,
 } from './save-load.js';
-import { ModulesToSaveWrapper } from './utils/modules-to-save.js';
-import { matchesTarget } from './utils/targets.js';
+import { ModulesToSaveWrapper, wrapModulesToSave } from './utils/modules-to-save.js';
+import { sharedTaskHeads, withTaskHeads } from './utils/task-heads.js';
 
 /**
  * Hugging Face PEFT's PeftModel, with its method names in camelCase: a model with one or more
@@ -43,27 +43,6 @@ export interface PeftModelOptions {
   tokenizer?: PromptTokenizer;
   /** Where warnings go (unknown config keys, corrected fields); default process warnings. */
   onWarning?: WarningHandler;
-}
-
-/** PEFT's default modules_to_save per task (heads trained with the adapters). */
-const TASK_HEADS: Record<string, string[]> = {
-  SEQ_CLS: ['classifier', 'score'],
-  TOKEN_CLS: ['classifier', 'score'],
-  QUESTION_ANS: ['qa_outputs'],
-};
-
-/**
- * PEFT's PeftModelFor<Task> constructors add the task's heads to the config's modules_to_save
- * (so adapter_config.json lists them); methods without the field (bottleneck adapters) have none.
- */
-function withTaskHeads(config: BasePeftConfig): void {
-  const heads = TASK_HEADS[config.task_type ?? ''];
-  if (!heads || !('modules_to_save' in config)) return;
-  const own = (config as { modules_to_save: string[] | null }).modules_to_save ?? [];
-  (config as { modules_to_save: string[] }).modules_to_save = [
-    ...own,
-    ...heads.filter((h) => !own.includes(h)),
-  ];
 }
 
 export interface TrainableParameterReport {
@@ -194,19 +173,7 @@ export class PeftModel extends Module {
 
   private addModulesToSave(name: string, config: BasePeftConfig): void {
     const names = (config as { modules_to_save?: string[] | null }).modules_to_save ?? [];
-    if (names.length === 0) return;
-    const root = this.#model;
-    for (const [key, module] of root.namedModules()) {
-      if (key === '' || /(^|\.)(modules_to_save|original_module)(\.|$)/.test(key)) continue;
-      if (!matchesTarget(key, names)) continue;
-      let wrapper = module instanceof ModulesToSaveWrapper ? module : null;
-      if (!wrapper) {
-        wrapper = new ModulesToSaveWrapper(module);
-        root.setSubmodule(key, wrapper);
-      }
-      wrapper.addAdapter(name);
-      this.#wrappers.set(key, wrapper);
-    }
+    for (const [key, w] of wrapModulesToSave(this.#model, name, names)) this.#wrappers.set(key, w);
   }
 
   /** Make an adapter the one forward uses (and the one training updates). */
@@ -326,6 +293,7 @@ export class PeftModel extends Module {
     const config = this.#configs.get(this.#active);
     if (!config || config.inference_mode) return;
     for (const p of this.tuner.adapterParameters(this.#active, config)) p.requiresGrad_(true);
+    for (const head of sharedTaskHeads(this.#model, config)) head.unfreeze();
     for (const w of this.#wrappers.values()) {
       if (w.hasAdapter(this.#active)) w.modules_to_save.get(this.#active).unfreeze();
     }

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { Generator } from '../../core/rng.js';
 import { DatasetError } from '../../data/errors.js';
 import { loadSquad, prepareCorpus, readPrepared, type SquadExample } from '../../data/index.js';
+import { bookGroup } from './bible.js';
 import { loadDebianSections } from './debian.js';
 import { prepareDebianQa } from './debian-qa.js';
 import type { LmExperiment } from './schema.js';
@@ -21,11 +22,25 @@ export interface TextItem {
   qa?: SquadExample;
 }
 
+/**
+ * Zero-shot cross-lingual evaluation (MAD-X): the labelled target is in one language, the held-out
+ * items are evaluated in their translation, and each language's text trains its language adapter.
+ */
+export interface CrossLingual {
+  /** Language codes: the labelled task's language, then the evaluation language. */
+  languages: [string, string];
+  /** The evaluation-language version of each target item, by id. */
+  translations: Map<string, TextItem>;
+  /** Unlabelled text per language (items with ids: held-out ones are removed by splitCorpus). */
+  texts: Record<string, TextItem[]>;
+}
+
 export interface LmCorpus {
   source: TextItem[];
   target: TextItem[];
   /** A written evaluation split (SQuAD's dev file): evaluation draws from it, not from target. */
   dev?: TextItem[];
+  crossLingual?: CrossLingual;
   /** What the data is and where it came from, for the report. */
   description: string;
 }
@@ -47,6 +62,7 @@ export async function loadLmCorpus(
       description: `${p.records} verse pairs, KJV (English, source) and Reina-Valera 1909 (Spanish, target); ${p.licence}`,
     };
   }
+  if (data.corpus === 'kjv-rv1909-books') return loadBibleBooks(data, log);
   if (data.corpus === 'debian-sections') return loadDebianSections(data.cacheDir, log);
   if (data.corpus === 'debian-qa') {
     const f = await prepareDebianQa(data.cacheDir, { seed: data.splitSeed, ...data.qa }, log);
@@ -55,6 +71,40 @@ export async function loadLmCorpus(
   }
   if (data.corpus === 'squad') return readSquadCorpus(data.train!, data.dev!, null);
   return readJsonlCorpus(data.file!);
+}
+
+/**
+ * The book group of a verse (bible.ts) as a task in English, evaluated zero-shot in Spanish on the
+ * same verses; pretraining on the English text plus `pretrainSpanish` Spanish verses (a seeded
+ * draw), so Spanish can be a small share of the base model's text, as a low-resource language is.
+ */
+async function loadBibleBooks(
+  data: LmExperiment['data'],
+  log: (s: string) => void,
+): Promise<LmCorpus> {
+  const p = await prepareCorpus('kjv-rv1909', {
+    cacheDir: data.cacheDir,
+    onProgress: (q) => log(`preparing kjv-rv1909: ${q.stage} ${q.done}/${q.total}\n`),
+  });
+  const pairs = await readPrepared<{ id: string; en: string; es: string }>(p);
+  const en = pairs.map((r) => ({ id: r.id, text: r.en, label: bookGroup(r.id) }));
+  const es = pairs.map((r) => ({ id: r.id, text: r.es, label: bookGroup(r.id) }));
+  const k = Math.min(data.pretrainSpanish ?? 0, es.length);
+  const draw = new Generator(data.splitSeed + 1).permutation(es.length).subarray(0, k);
+  const spanish = Array.from(draw, (i) => ({ id: es[i]!.id, text: es[i]!.text }));
+  return {
+    source: [...en.map((t) => ({ id: t.id, text: t.text })), ...spanish],
+    target: en,
+    crossLingual: {
+      languages: ['en', 'es'],
+      translations: new Map(es.map((t) => [t.id, t])),
+      texts: {
+        en: en.map((t) => ({ id: t.id, text: t.text })),
+        es: es.map((t) => ({ id: t.id, text: t.text })),
+      },
+    },
+    description: `${p.records} verse pairs, KJV (English) and Reina-Valera 1909 (Spanish), labelled with their book group (6 classes); pretraining on the English plus ${k} Spanish verses; ${p.licence}`,
+  };
 }
 
 /**
@@ -132,6 +182,15 @@ export interface LmSplit {
   pool: TextItem[];
   /** Sorted class names (classification), empty otherwise. */
   labels: string[];
+  /**
+   * Cross-lingual corpora: evalSet is in the evaluation language, `reference` holds the same
+   * items in the training language, and `languageTexts` each language's text without them.
+   */
+  crossLingual?: {
+    languages: [string, string];
+    reference: TextItem[];
+    languageTexts: Record<string, TextItem[]>;
+  };
 }
 
 export function splitCorpus(corpus: LmCorpus, exp: LmExperiment): LmSplit {
@@ -163,7 +222,29 @@ export function splitCorpus(corpus: LmCorpus, exp: LmExperiment): LmSplit {
   if (exp.target.task === 'classification' && labels.length < 2) {
     throw new DatasetError(`classification needs at least 2 classes, got ${labels.length}`);
   }
-  return { source, evalSet, pool, labels };
+  const cl = corpus.crossLingual;
+  if (cl === undefined) return { source, evalSet, pool, labels };
+  const translated = evalSet.map((t) => {
+    const x = t.id === undefined ? undefined : cl.translations.get(t.id);
+    if (x === undefined)
+      throw new DatasetError(
+        `cross-lingual corpus: no ${cl.languages[1]} version of item '${t.id}'`,
+      );
+    return x;
+  });
+  const languageTexts = Object.fromEntries(
+    Object.entries(cl.texts).map(([lang, xs]) => [
+      lang,
+      xs.filter((t) => t.id === undefined || !heldOut.has(t.id)),
+    ]),
+  );
+  return {
+    source,
+    evalSet: translated,
+    pool,
+    labels,
+    crossLingual: { languages: cl.languages, reference: evalSet, languageTexts },
+  };
 }
 
 /** A corpus with its own dev split: the first evalSize dev items, the whole target as the pool. */

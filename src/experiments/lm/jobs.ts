@@ -10,7 +10,6 @@ import type { Tensor } from '../../core/index.js';
 import { groupTexts, tokenizeCorpus } from '../../data/index.js';
 import {
   BertForMaskedLM,
-  BertForQuestionAnswering,
   GPT2ForSequenceClassification,
   GPT2LMHeadModel,
   type GPT2ConfigInput,
@@ -33,6 +32,7 @@ import {
 } from '../../train/index.js';
 import { ValueError } from '../../core/errors.js';
 import type { TextItem } from './data.js';
+import { madxModel, type LanguageAdapterSet } from './madx.js';
 import { qaModel } from './qa.js';
 import type { LmExperiment, LmMethod } from './schema.js';
 
@@ -110,6 +110,8 @@ export interface JobModel {
   total: number;
   /** Parameters that must not change (the frozen pretrained body), by name. */
   frozen: [string, Tensor][];
+  /** Cross-lingual runs: make later evaluations run in the training language (MAD-X swaps). */
+  evaluateInTrainingLanguage?: () => void;
 }
 
 /** The target model of a method: see the file comment. `pretrained` is never modified. */
@@ -120,6 +122,7 @@ export function buildJobModel(
   tok: PreTrainedTokenizer,
   seed: number,
   numLabels: number,
+  languageAdapters?: LanguageAdapterSet,
 ): JobModel {
   const rng = new Generator(seed);
   let base: PreTrainedModel;
@@ -144,7 +147,14 @@ export function buildJobModel(
     }
   }
   let model: Module = base;
-  if (method.kind === 'head') {
+  let evaluateInTrainingLanguage: (() => void) | undefined;
+  if (method.kind === 'madx') {
+    if (!languageAdapters)
+      throw new ValueError(`buildJobModel: '${method.name}' needs language adapters`);
+    const stack = madxModel(base, method, languageAdapters, seed);
+    evaluateInTrainingLanguage = () => stack.evaluateIn(languageAdapters.languages[0]);
+    model = stack;
+  } else if (method.kind === 'head') {
     base.freeze();
     (base as GPT2ForSequenceClassification).score.unfreeze();
   } else if (method.kind === 'peft') {
@@ -161,9 +171,6 @@ export function buildJobModel(
         onWarning: () => undefined,
       },
     );
-    // PEFT trains a task's new head through modules_to_save; bottleneck adapters have no such
-    // field (AdapterHub trains heads beside adapters), so their head is unfrozen here.
-    if (method.peft.peft_type === 'BOTTLENECK') newHeadOf(base)?.unfreeze();
   }
   model.train();
   const frozen = model
@@ -175,14 +182,8 @@ export function buildJobModel(
     trainable: model.numParameters({ trainableOnly: true }),
     total: model.numParameters(),
     frozen,
+    ...(evaluateInTrainingLanguage ? { evaluateInTrainingLanguage } : {}),
   };
-}
-
-/** The freshly initialised task head of a target model (none for the causal LM). */
-function newHeadOf(base: PreTrainedModel): Module | null {
-  if (base instanceof GPT2ForSequenceClassification) return base.score;
-  if (base instanceof BertForQuestionAnswering) return base.qa_outputs;
-  return null;
 }
 
 /** A copy of the frozen parameters' values, to compare after training. */
@@ -224,6 +225,11 @@ export interface TrainJobOptions {
   onEval?: (p: EvalPoint) => void;
   /** Question answering: the collator of the features and SQuAD EM/F1 of the eval set (qa.ts). */
   qa?: { collator: DataCollator<unknown>; computeMetrics: ComputeMetrics };
+  /**
+   * Cross-lingual runs: the held-out items in the training language, scored once after training
+   * into `reference_<metric>` of the last curve point (evalSet holds their translations).
+   */
+  reference?: unknown[];
 }
 
 /** The metric keys of a task (the first is the headline). */
@@ -293,5 +299,14 @@ export async function trainJob(o: TrainJobOptions): Promise<EvalPoint[]> {
   record(0, trainer.predict(o.evalSet, { metricKeyPrefix: 'eval', gather }).metrics);
   await trainer.train();
   if (curve.at(-1)!.step !== t.steps) await trainer.evaluate();
+  if (o.reference) {
+    o.job.evaluateInTrainingLanguage?.();
+    const m = pick(
+      t.task,
+      trainer.predict(o.reference, { metricKeyPrefix: 'eval', gather }).metrics,
+    );
+    const last = curve.at(-1)!.metrics;
+    for (const [k, v] of Object.entries(m)) last[`reference_${k}`] = v;
+  }
   return curve;
 }

@@ -81,9 +81,16 @@ export function computeLmSummary(
         if (!rs.some((r) => r.seed === s)) missing.push(`n=${size} ${m.name} seed ${s}`);
       }
       if (rs.length === 0) continue;
-      const est = (at: (r: LmJobResult) => Record<string, number>): Record<string, Estimate> =>
+      // Cross-lingual runs also score the held-out items in the training language (jobs.ts).
+      const reference = keys
+        .map((k) => `reference_${k}`)
+        .filter((k) => rs.every((r) => k in r.curve.at(-1)!.metrics));
+      const est = (
+        at: (r: LmJobResult) => Record<string, number>,
+        ks: readonly string[] = keys,
+      ): Record<string, Estimate> =>
         Object.fromEntries(
-          keys.map((k) => [
+          ks.map((k) => [
             k,
             confidenceInterval(
               rs.map((r) => at(r)[k]!),
@@ -98,7 +105,7 @@ export function computeLmSummary(
         trainSize: size,
         seeds: rs.map((r) => r.seed),
         params: { trainable, total, percent: (100 * trainable) / total },
-        final: est((r) => r.curve.at(-1)!.metrics),
+        final: est((r) => r.curve.at(-1)!.metrics, [...keys, ...reference]),
         initial: est((r) => r.curve[0]!.metrics),
         frozenUnchanged: rs.every((r) => r.frozenParameters === 0)
           ? null
@@ -145,16 +152,21 @@ export function lmSummaryMarkdown(s: LmSummary): string {
   const sizes = [...new Set(s.rows.map((r) => r.trainSize))];
   for (const size of sizes) {
     out.push(`**${size} target training examples** (mean [${level}% CI] over seeds)`, '');
+    const rows = s.rows.filter((x) => x.trainSize === size);
+    const reference = `reference_${keys[0]!}`;
+    const withReference = rows.some((r) => r.final[reference] !== undefined);
     const head = [
       'method',
       'kind',
       'trainable params',
       ...keys.map((k) => `${k} at end`),
       `${keys[0]} at step 0`,
+      ...(withReference ? [`${keys[0]} in the training language`] : []),
       'frozen base unchanged',
     ];
     out.push(`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
-    for (const r of s.rows.filter((x) => x.trainSize === size)) {
+    for (const r of rows) {
+      const ref = r.final[reference];
       out.push(
         `| ${[
           r.name,
@@ -162,6 +174,7 @@ export function lmSummaryMarkdown(s: LmSummary): string {
           `${count(r.params.trainable)} (${r.params.percent.toFixed(r.params.percent < 1 ? 2 : 1)}%)`,
           ...keys.map((k) => formatLmEstimate(r.final[k]!, digits)),
           formatLmEstimate(r.initial[keys[0]!]!, digits),
+          ...(withReference ? [ref ? formatLmEstimate(ref, digits) : '—'] : []),
           r.frozenUnchanged === null ? '—' : r.frozenUnchanged ? 'yes (bitwise)' : '**NO**',
         ].join(' | ')} |`,
       );

@@ -5,6 +5,7 @@
  *   runs/<id>/metrics.jsonl          pretraining logs and every evaluation of every job
  *   runs/<id>/tokenizer/             the byte-level BPE trained on source + target texts
  *   runs/<id>/pretrained/            the source model (Hugging Face layout)
+ *   runs/<id>/language-adapters/<lang>/   MAD-X language adapters (AdapterHub layout), if any
  *   runs/<id>/results/n<size>/<method>/seed-<s>.json   a finished job (its presence: done)
  *   runs/<id>/summary.json, summary.md, plots/*.svg
  *
@@ -45,6 +46,7 @@ import {
   qaDataset,
   qaMetrics,
 } from './qa.js';
+import { languageAdaptersFor } from './madx.js';
 import { finalizeLmRun, lmJobResultSchema, type LmJobResult, type LmSummary } from './report.js';
 import { loadLmExperiment, runsAt, validateLmExperiment, type LmExperiment } from './schema.js';
 
@@ -173,8 +175,12 @@ async function tokenizerFor(
 ): Promise<PreTrainedTokenizer> {
   const tdir = join(dir, 'tokenizer');
   if (fs.existsSync(join(tdir, 'tokenizer.json'))) return PreTrainedTokenizer.fromPretrained(tdir);
-  // Half source, half target pool, spread over each (the KJV file is in canonical order).
-  const half = Math.floor(exp.tokenizer.maxTexts / 2);
+  // Half source, half target pool, spread over each (the KJV file is in canonical order); a
+  // cross-lingual corpus shares the texts between its languages instead.
+  const groups = split.crossLingual
+    ? Object.values(split.crossLingual.languageTexts)
+    : [split.source, split.pool];
+  const half = Math.floor(exp.tokenizer.maxTexts / groups.length);
   const spread = (xs: readonly { text: string }[]): string[] => {
     const step = Math.max(1, xs.length / half);
     const out: string[] = [];
@@ -182,7 +188,7 @@ async function tokenizerFor(
       out.push(xs[Math.floor(i)]!.text);
     return out;
   };
-  const texts = [...spread(split.source), ...spread(split.pool)];
+  const texts = groups.flatMap(spread);
   const kind = exp.model.family === 'bert' ? 'wordpiece' : 'byte-level-bpe';
   log(`tokenizer: ${kind}, vocabulary ${exp.tokenizer.vocabSize}, ${texts.length} texts\n`);
   const tok = PreTrainedTokenizer.fromTokenizer(
@@ -267,6 +273,9 @@ async function execute(
   try {
     const tok = await tokenizerFor(dir, exp, split, log);
     const pretrained = await pretrainedFor(dir, exp, split, tok, metrics, log);
+    const languageAdapters = exp.languageAdapters
+      ? await languageAdaptersFor(dir, exp, split, tok, pretrained, metrics, log)
+      : undefined;
     const t = exp.target;
     const cls = t.task === 'classification';
     const qa = t.task === 'question-answering';
@@ -275,6 +284,9 @@ async function execute(
       : cls
         ? classificationDataset(tok, split.evalSet, split.labels, t.maxLength)
         : lmDataset(tok, split.evalSet, exp.model.blockSize, 'evaluation set').examples;
+    const reference = split.crossLingual
+      ? classificationDataset(tok, split.crossLingual.reference, split.labels, t.maxLength)
+      : undefined;
     const qaTask = qa
       ? {
           collator: qaDataCollator(tok),
@@ -304,7 +316,15 @@ async function execute(
             : cls
               ? classificationDataset(tok, items, split.labels, t.maxLength)
               : lmDataset(tok, items, exp.model.blockSize, `target budget n=${size}`).examples;
-          const job = buildJobModel(exp, method, pretrained, tok, seed, split.labels.length);
+          const job = buildJobModel(
+            exp,
+            method,
+            pretrained,
+            tok,
+            seed,
+            split.labels.length,
+            languageAdapters,
+          );
           const before = snapshot(job.frozen);
           const start = performance.now();
           const headline = taskMetrics(t.task)[0]!;
@@ -315,6 +335,7 @@ async function execute(
             evalSet,
             padId: tok.eosTokenId ?? tok.padTokenId!,
             ...(qaTask ? { qa: qaTask } : {}),
+            ...(reference ? { reference } : {}),
             lr: method.lr ?? t.lr,
             seed,
             outputDir: join(dir, 'jobs', `n${size}`, method.name, `seed-${seed}`),

@@ -28,9 +28,17 @@ const lr = z.number().positive().finite();
 
 /**
  * The corpora a run can draw from (data.ts builds each); 'jsonl' is a user's file, 'squad' a
- * user's SQuAD train and dev files (their contexts are the pretraining text).
+ * user's SQuAD train and dev files (their contexts are the pretraining text); 'kjv-rv1909-books'
+ * the verses' book groups, trained in English and evaluated zero-shot in Spanish (MAD-X).
  */
-export const LM_CORPORA = ['kjv-rv1909', 'debian-sections', 'debian-qa', 'jsonl', 'squad'] as const;
+export const LM_CORPORA = [
+  'kjv-rv1909',
+  'debian-sections',
+  'debian-qa',
+  'jsonl',
+  'squad',
+  'kjv-rv1909-books',
+] as const;
 
 /** How corpus 'debian-qa' builds its questions (debian-qa.ts). */
 const debianQaSchema = z
@@ -57,6 +65,11 @@ const dataSchema = z
     cacheDir: z.string().min(1).default('runs/cache'),
     /** Seeds the split into held-out target evaluation data and the target training pool. */
     splitSeed: int.nonnegative().default(0),
+    /**
+     * 'kjv-rv1909-books': Spanish verses added to the English pretraining text (0: English
+     * only). Optional without a default, so that other configs resolve (and hash) as before.
+     */
+    pretrainSpanish: int.nonnegative().optional(),
   })
   .strict();
 
@@ -120,6 +133,15 @@ const targetSchema = z
   })
   .strict();
 
+/**
+ * MAD-X's language adapters (Pfeiffer et al. 2020): one per language of a cross-lingual corpus,
+ * trained by causal-LM loss on that language's text with the pretrained model frozen, before any
+ * method runs; `peft` is a bottleneck config (with inv_adapter 'nice' for invertible adapters).
+ */
+const languageAdaptersSchema = z
+  .object({ ...phase, lr: lr.default(1e-3), peft: z.record(z.string(), z.unknown()) })
+  .strict();
+
 const methodBase = {
   name: slug,
   lr: lr.optional(),
@@ -141,6 +163,17 @@ export const lmMethodSchema = z.discriminatedUnion('kind', [
       peft: z.record(z.string(), z.unknown()),
     })
     .strict(),
+  /**
+   * MAD-X: frozen body, the run's language adapters, and a new task adapter (`peft`, bottleneck)
+   * stacked on the training language's adapter; evaluated with the other language's swapped in.
+   */
+  z
+    .object({
+      ...methodBase,
+      kind: z.literal('madx'),
+      peft: z.record(z.string(), z.unknown()),
+    })
+    .strict(),
 ]);
 
 const topSchema = z
@@ -155,6 +188,7 @@ const topSchema = z
     pretrain: pretrainSchema,
     target: targetSchema,
     methods: z.array(lmMethodSchema).min(1),
+    languageAdapters: languageAdaptersSchema.optional(),
     /** Coverage of the confidence intervals over seeds (Student t). */
     ciLevel: z.number().gt(0).lt(1).default(0.95),
   })
@@ -228,6 +262,7 @@ export function validateLmExperiment(
       message: `${c.target.docStride} must be below target.maxLength ${c.target.maxLength}`,
     });
   }
+  issues.push(...crossLingualIssues(c));
   if (c.data.corpus === 'jsonl' && c.data.file === undefined) {
     issues.push({ path: ['data', 'file'], message: "missing (corpus 'jsonl' reads a file)" });
   }
@@ -250,7 +285,8 @@ export function validateLmExperiment(
         message: "'head' trains a new classification head: it needs target.task 'classification'",
       });
     }
-    if (m.kind === 'peft') issues.push(...peftIssues(m.peft, ['methods', i, 'peft']));
+    if (m.kind === 'peft' || m.kind === 'madx')
+      issues.push(...peftIssues(m.peft, ['methods', i, 'peft']));
     for (const size of m.sizes ?? []) {
       if (!c.target.trainSizes.includes(size)) {
         issues.push({
@@ -267,6 +303,53 @@ export function validateLmExperiment(
     if (f !== undefined) files[k] = resolve(options.baseDir ?? '.', f);
   }
   return { ...c, seeds, data: { ...c.data, ...files } };
+}
+
+/** The MAD-X parts: language adapters, madx methods and the cross-lingual corpus go together. */
+function crossLingualIssues(c: z.infer<typeof topSchema>): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const books = c.data.corpus === 'kjv-rv1909-books';
+  if (c.data.pretrainSpanish !== undefined && !books)
+    issues.push({
+      path: ['data', 'pretrainSpanish'],
+      message: "only corpus 'kjv-rv1909-books' mixes Spanish into pretraining",
+    });
+  if (books && c.target.task !== 'classification')
+    issues.push({
+      path: ['target', 'task'],
+      message: `corpus 'kjv-rv1909-books' is a classification task, got '${c.target.task}'`,
+    });
+  const madx = c.methods.findIndex((m) => m.kind === 'madx');
+  const la = c.languageAdapters;
+  if (madx >= 0 && la === undefined)
+    issues.push({
+      path: ['methods', madx, 'kind'],
+      message: "'madx' stacks the run's language adapters: add a languageAdapters section",
+    });
+  if (la !== undefined && !books)
+    issues.push({
+      path: ['languageAdapters'],
+      message: `language adapters need a cross-lingual corpus ('kjv-rv1909-books'), got '${c.data.corpus}'`,
+    });
+  if (la !== undefined) issues.push(...peftIssues(la.peft, ['languageAdapters', 'peft']));
+  const adapters = [
+    ...c.methods.map((m, i) =>
+      m.kind === 'madx'
+        ? { what: "'madx' task adapters", type: m.peft.peft_type, at: ['methods', i, 'peft'] }
+        : null,
+    ),
+    la
+      ? { what: 'language adapters', type: la.peft.peft_type, at: ['languageAdapters', 'peft'] }
+      : null,
+  ];
+  for (const a of adapters) {
+    if (a !== null && a.type !== 'BOTTLENECK')
+      issues.push({
+        path: [...a.at, 'peft_type'],
+        message: `${a.what} are bottleneck adapters (peft_type 'BOTTLENECK'), got ${JSON.stringify(a.type)}`,
+      });
+  }
+  return issues;
 }
 
 /** A PEFT block checked against its method's schema, unknown keys refused. */

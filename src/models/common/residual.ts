@@ -11,3 +11,12 @@ import type { LayerNorm, Module } from '../../nn/index.js';
 export interface ResidualAdapter extends Module {
   forward(sublayer: Tensor, residual: Tensor, norm: LayerNorm | null): Tensor;
 }
+
+/**
+ * A hook for MAD-X's invertible adapters (AdapterHub's `invertible_adapters`): applied to the
+ * embedding output, and inverted (rev) on the final hidden states before a tied output
+ * embedding, so the input and output embedding spaces are re-mapped alike. None: the identity.
+ */
+export interface InvertibleEmbeddingAdapter extends Module {
+  forward(x: Tensor, rev?: boolean): Tensor;
+}

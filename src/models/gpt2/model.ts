@@ -46,7 +46,7 @@ import {
   type ModelOptions,
 } from '../common/pretrained.js';
 import { lastTokenPool } from '../common/pooling.js';
-import type { ResidualAdapter } from '../common/residual.js';
+import type { InvertibleEmbeddingAdapter, ResidualAdapter } from '../common/residual.js';
 import { registerArchitecture } from '../registry.js';
 import { parseGPT2Config, type GPT2Config, type GPT2ConfigInput } from './config.js';
 
@@ -201,6 +201,8 @@ export class GPT2Model extends PreTrainedModel {
   drop: Dropout;
   h: ModuleList<GPT2Block>;
   ln_f: LayerNorm;
+  /** MAD-X invertible adapters (PEFT), after the embedding dropout as in AdapterHub's GPT-2. */
+  invertible_adapters: InvertibleEmbeddingAdapter | null = null;
 
   constructor(config: Partial<GPT2ConfigInput> = {}, options: ModelOptions = {}) {
     super();
@@ -262,6 +264,7 @@ export class GPT2Model extends PreTrainedModel {
     // Hugging Face embeds GPT-2's token types with the token embedding itself.
     if (inputs.tokenTypeIds) h = add(h, this.wte.forward(inputs.tokenTypeIds));
     h = this.drop.forward(h);
+    if (this.invertible_adapters) h = this.invertible_adapters.forward(h);
     const presents: LayerCache[] = [];
     for (const [i, block] of [...this.h].entries()) {
       const r = block.forward(h, {
@@ -326,7 +329,10 @@ export class GPT2LMHeadModel extends PreTrainedModel {
    */
   forward(inputs: CausalLMInputs): CausalLMOutput {
     const out = this.transformer.forward(inputs);
-    const logits = this.lm_head.forward(out.lastHiddenState);
+    // An invertible adapter maps the embeddings on the way in, so it is undone before lm_head.
+    const inv = this.transformer.invertible_adapters;
+    const last = inv ? inv.forward(out.lastHiddenState, true) : out.lastHiddenState;
+    const logits = this.lm_head.forward(last);
     const result: CausalLMOutput = { logits };
     if (inputs.labels) result.loss = causalLmLoss(logits, inputs.labels);
     if (out.pastKeyValues) result.pastKeyValues = out.pastKeyValues;

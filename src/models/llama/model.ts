@@ -30,7 +30,7 @@ import type {
   SequenceClassifierOutput,
 } from '../common/outputs.js';
 import { lastTokenPool } from '../common/pooling.js';
-import type { ResidualAdapter } from '../common/residual.js';
+import type { InvertibleEmbeddingAdapter, ResidualAdapter } from '../common/residual.js';
 import {
   dropoutRng,
   PreTrainedModel,
@@ -165,6 +165,8 @@ export class LlamaModel extends PreTrainedModel {
   };
   readonly config: LlamaConfig;
   embed_tokens: Embedding;
+  /** MAD-X invertible adapters (PEFT), on embed_tokens' output as AdapterHub hooks them. */
+  invertible_adapters: InvertibleEmbeddingAdapter | null = null;
   layers: ModuleList<LlamaDecoderLayer>;
   norm: RMSNorm;
 
@@ -210,7 +212,11 @@ export class LlamaModel extends PreTrainedModel {
       c.ropeScaling,
       c.max_position_embeddings,
     );
-    let h = inputs.inputsEmbeds ?? this.embed_tokens.forward(inputs.inputIds!);
+    let h = inputs.inputsEmbeds;
+    if (!h) {
+      h = this.embed_tokens.forward(inputs.inputIds!);
+      if (this.invertible_adapters) h = this.invertible_adapters.forward(h);
+    }
     const presents: LayerCache[] = [];
     for (const [i, layer] of [...this.layers].entries()) {
       const r = layer.forward(h, {
@@ -265,7 +271,10 @@ export class LlamaForCausalLM extends PreTrainedModel {
   /** Logits [B, T, vocab]; loss: shifted next-token cross-entropy (-100 ignored). */
   forward(inputs: CausalLMInputs): CausalLMOutput {
     const out = this.model.forward(inputs);
-    const logits = this.lm_head.forward(out.lastHiddenState);
+    // An invertible adapter maps the embeddings on the way in, so it is undone before lm_head.
+    const inv = this.model.invertible_adapters;
+    const last = inv ? inv.forward(out.lastHiddenState, true) : out.lastHiddenState;
+    const logits = this.lm_head.forward(last);
     const result: CausalLMOutput = { logits };
     if (inputs.labels) result.loss = causalLmLoss(logits, inputs.labels);
     if (out.pastKeyValues) result.pastKeyValues = out.pastKeyValues;

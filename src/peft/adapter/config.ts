@@ -6,8 +6,9 @@ import type { PreTrainedModel } from '../../models/index.js';
  * Bottleneck adapters (Houlsby et al. 2019; Pfeiffer et al. 2020) with AdapterHub's BnConfig
  * fields and defaults (its SeqBnConfig, "seq_bn" = Pfeiffer, unless set otherwise). Options of
  * BnConfig that change the architecture beyond W2·σ(W1·x) on the residual stream (extra layer
- * norms, parallel adapters, gating, PHM layers, invertible adapters) are accepted only at their
- * "off" values so that a file needing them fails loudly.
+ * norms, parallel adapters, gating, PHM layers, GLOW invertible adapters) are accepted only at
+ * their "off" values so that a file needing them fails loudly. MAD-X's NICE invertible adapter
+ * (inv_adapter 'nice', invertible.ts) is supported on GPT-2 and Llama.
  */
 const off = <T extends z.ZodType>(t: T, what: string) =>
   t.refine((v) => !v, { error: `${what} is not supported` });
@@ -35,8 +36,11 @@ export const bottleneckConfigSchema = z.object({
   use_gating: off(z.boolean(), 'use_gating').default(false),
   residual_before_ln: z.union([z.boolean(), z.literal('post_add')]).default(true),
   adapter_residual_before_ln: z.boolean().default(false),
-  inv_adapter: z.null({ error: 'invertible adapters are not supported' }).default(null),
-  inv_adapter_reduction_factor: z.number().nullable().default(null),
+  inv_adapter: z
+    .enum(['nice'], { error: "inv_adapter must be 'nice' or null ('glow' is not supported)" })
+    .nullable()
+    .default(null),
+  inv_adapter_reduction_factor: z.number().positive().nullable().default(null),
   cross_adapter: off(z.boolean(), 'cross_adapter').default(false),
   leave_out: z.array(z.number().int().nonnegative()).default([]),
   dropout: z.number().min(0).lt(1).default(0),
@@ -84,12 +88,23 @@ export function houlsbyConfig(
   };
 }
 
+/** AdapterHub's SeqBnInvConfig ("seq_bn_inv", "pfeiffer+inv"): MAD-X's language adapter. */
+export function pfeifferInvConfig(
+  overrides: Partial<BottleneckConfigInput> = {},
+): BottleneckConfigInput {
+  return pfeifferConfig({ inv_adapter: 'nice', inv_adapter_reduction_factor: 2, ...overrides });
+}
+
 /** AdapterHub's preset names as they may appear in a saved "config". */
 export const BN_PRESETS: Record<string, () => BottleneckConfigInput> = {
   seq_bn: () => pfeifferConfig(),
   pfeiffer: () => pfeifferConfig(),
   double_seq_bn: () => houlsbyConfig(),
   houlsby: () => houlsbyConfig(),
+  seq_bn_inv: () => pfeifferInvConfig(),
+  'pfeiffer+inv': () => pfeifferInvConfig(),
+  double_seq_bn_inv: () => houlsbyConfig({ inv_adapter: 'nice', inv_adapter_reduction_factor: 2 }),
+  'houlsby+inv': () => houlsbyConfig({ inv_adapter: 'nice', inv_adapter_reduction_factor: 2 }),
 };
 
 /** The bottleneck width of one layer: hidden // reduction_factor, at least 1 (AdapterHub's). */
@@ -125,6 +140,13 @@ export function prepareBottleneckConfig(
       'adapter',
       'output_adapter',
       'mh_adapter and output_adapter are both false: no adapter to add',
+    );
+  }
+  if (config.inv_adapter !== null && config.inv_adapter_reduction_factor === null) {
+    throw peftConfigFieldError(
+      'adapter',
+      'inv_adapter_reduction_factor',
+      `inv_adapter '${config.inv_adapter}' needs a reduction factor (AdapterHub's presets use 2)`,
     );
   }
   return config;

@@ -8,6 +8,7 @@ import { adapterHubFormat, BottleneckModel } from './model.js';
 
 export * from './config.js';
 export { BottleneckAdapter, BottleneckDict, BottleneckLayer } from './layer.js';
+export { InvertibleAdapters, NICECouplingBlock } from './invertible.js';
 export { adapterHubFormat, BottleneckModel } from './model.js';
 
 registerPeftMethod<BottleneckConfig>({

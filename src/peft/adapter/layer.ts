@@ -20,7 +20,7 @@ import { AdapterDict } from '../utils/dicts.js';
 import type { BottleneckConfig } from './config.js';
 
 /** AdapterHub's Activation_Function_Class for the names accepted in configs. */
-function activationModule(name: BottleneckConfig['non_linearity']): UnaryModule {
+export function activationModule(name: BottleneckConfig['non_linearity']): UnaryModule {
   switch (name) {
     case 'relu':
       return new ReLU();

@@ -3,12 +3,15 @@ import { Module, type Parameter } from '../../nn/index.js';
 import {
   BertLayer,
   GPT2Block,
+  GPT2Model,
   LlamaDecoderLayer,
+  LlamaModel,
   type PreTrainedModel,
 } from '../../models/index.js';
 import type { DirectoryFormat, Tuner, TunerContext } from '../registry.js';
 import { modelDims } from '../utils/model-info.js';
 import { BN_FIELDS, BN_PRESETS, bottleneckSize, type BottleneckConfig } from './config.js';
+import { InvertibleAdapters, NICECouplingBlock } from './invertible.js';
 import { BottleneckAdapter, BottleneckDict, BottleneckLayer } from './layer.js';
 
 /** One transformer block's two adapter sites, created on demand. */
@@ -67,9 +70,18 @@ function findBlocks(model: Module): Block[] {
   return blocks;
 }
 
+/** The GPT-2 or Llama body that carries invertible adapters (AdapterHub's base model), if any. */
+function embeddingOwner(model: Module): GPT2Model | LlamaModel | null {
+  for (const [, m] of model.namedModules())
+    if (m instanceof GPT2Model || m instanceof LlamaModel) return m;
+  return null;
+}
+
 /**
  * Bottleneck adapters on a model (AdapterHub's model mixin): an adapter per block after
- * attention (mh_adapter) and/or after the feed-forward (output_adapter), skipping leave_out.
+ * attention (mh_adapter) and/or after the feed-forward (output_adapter), skipping leave_out,
+ * and with inv_adapter an invertible adapter on the embeddings (`transformer.invertible_adapters`,
+ * Llama `model.invertible_adapters`).
  */
 export class BottleneckModel extends Module implements Tuner<BottleneckConfig> {
   model: PreTrainedModel;
@@ -92,9 +104,27 @@ export class BottleneckModel extends Module implements Tuner<BottleneckConfig> {
     return findBlocks(this.model).flatMap((b) => b.sites());
   }
 
+  /** The model's invertible adapters, if any was added. */
+  private invertible(): InvertibleAdapters | null {
+    const inv = embeddingOwner(this.model)?.invertible_adapters;
+    return inv instanceof InvertibleAdapters ? inv : null;
+  }
+
   addAdapter(name: string, config: BottleneckConfig, ctx: TunerContext): void {
     const hidden = modelDims(this.model).hiddenSize;
     const dtype = this.model.parameters()[0]?.dtype === 'float64' ? 'float64' : 'float32';
+    if (config.inv_adapter !== null) {
+      const owner = embeddingOwner(this.model);
+      if (!owner) {
+        throw new ValueError(
+          `bottleneck adapter '${name}': inv_adapter '${config.inv_adapter}' is supported on GPT-2 and Llama models only, got ${this.model.constructor.name}`,
+        );
+      }
+      if (!(owner.invertible_adapters instanceof InvertibleAdapters))
+        owner.invertible_adapters = new InvertibleAdapters();
+      const block = new NICECouplingBlock(hidden, config, ctx.rng, dtype);
+      (owner.invertible_adapters as InvertibleAdapters).set(name, block);
+    }
     for (const block of findBlocks(this.model)) {
       if (config.leave_out.includes(block.index)) continue;
       const down = bottleneckSize(config, hidden, block.index);
@@ -107,20 +137,25 @@ export class BottleneckModel extends Module implements Tuner<BottleneckConfig> {
 
   deleteAdapter(name: string): void {
     for (const s of this.sites()) s.deleteAdapter(name);
+    this.invertible()?.delete(name);
   }
 
   setActiveAdapter(name: string | null): void {
     for (const s of this.sites()) s.setActiveAdapter(name);
+    this.invertible()?.setActive(name === null ? null : [name]);
   }
 
   setActiveStack(names: readonly string[]): void {
     for (const s of this.sites()) s.setActiveStack(names);
+    this.invertible()?.setActive(names);
   }
 
   adapterParameters(name: string): Parameter[] {
+    const inv = this.invertible();
     return this.sites()
       .filter((s) => s.has(name))
-      .flatMap((s) => s.get(name).parameters());
+      .flatMap((s) => s.get(name).parameters())
+      .concat(inv?.has(name) ? inv.get(name).parameters() : []);
   }
 }
 

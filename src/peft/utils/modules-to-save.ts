@@ -2,6 +2,7 @@ import { ValueError } from '../../core/index.js';
 import { Conv1D } from '../../models/index.js';
 import { Embedding, LayerNorm, Linear, Module } from '../../nn/index.js';
 import { AdapterDict } from './dicts.js';
+import { matchesTarget } from './targets.js';
 
 /**
  * PEFT's ModulesToSaveWrapper: a module trained in full next to the adapters (a classifier head).
@@ -83,4 +84,29 @@ export function cloneModule<M extends Module>(m: M): M {
   out.loadStateDict(m.stateDict());
   out.train(m.training);
   return out as M;
+}
+
+/**
+ * Wrap the modules of `root` named by modules_to_save (wrappers already there are reused) and
+ * give each a copy for `adapter`; returns the wrappers by path.
+ */
+export function wrapModulesToSave(
+  root: Module,
+  adapter: string,
+  names: readonly string[],
+): [string, ModulesToSaveWrapper][] {
+  if (names.length === 0) return [];
+  const out: [string, ModulesToSaveWrapper][] = [];
+  for (const [key, module] of root.namedModules()) {
+    if (key === '' || /(^|\.)(modules_to_save|original_module)(\.|$)/.test(key)) continue;
+    if (!matchesTarget(key, [...names])) continue;
+    let wrapper = module instanceof ModulesToSaveWrapper ? module : null;
+    if (!wrapper) {
+      wrapper = new ModulesToSaveWrapper(module);
+      root.setSubmodule(key, wrapper);
+    }
+    wrapper.addAdapter(adapter);
+    out.push([key, wrapper]);
+  }
+  return out;
 }
