@@ -27,9 +27,16 @@ type AdamState = {
 
 type KernelArgs = Parameters<ReturnType<typeof backendFor>['adamStep']>[4];
 
+/**
+ * Zeroed state shaped like p. float32 state lives where the backend's adamStep reads it without
+ * copying (the wasm memory): of the seven parameter-sized copies a wasm Adam step made, the four
+ * of m and v go away.
+ */
 const allocLike = (p: FloatArray | Tensor): FloatArray => {
   const d = 'data' in p ? p.data : p;
-  return d instanceof Float32Array ? new Float32Array(d.length) : new Float64Array(d.length);
+  if (!(d instanceof Float32Array)) return new Float64Array(d.length);
+  const backend = backendFor('float32');
+  return backend.residentArray ? backend.residentArray(d.length) : new Float32Array(d.length);
 };
 
 /**

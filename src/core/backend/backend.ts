@@ -36,6 +36,14 @@ export interface Backend {
 
   gemm(a: FloatArray, b: FloatArray, c: FloatArray, args: GemmArgs): void;
 
+  /**
+   * A zero-filled float32 array that this backend's kernels read and write where it lies, with
+   * no copy in or out (wasm: a view of its memory), for long-lived arrays only kernels update,
+   * such as optimizer state. It is an ordinary Float32Array to everything else. Absent where
+   * plain arrays cost nothing extra (js).
+   */
+  residentArray?(size: number): Float32Array;
+
   /** out = softmax(x) along rows. */
   softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
   /** dx = y * (dy - sum(dy * y)) along rows, where y = softmax(x). */

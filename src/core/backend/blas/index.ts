@@ -67,6 +67,8 @@ export function createBlasBackend(options: BlasOptions = {}): Backend & { dispos
     tanh: rows.tanh.bind(rows),
     tanhBackward: rows.tanhBackward.bind(rows),
     adamStep: rows.adamStep.bind(rows),
+    // Adam runs on the row kernels, so its state lives where they read it without copies.
+    residentArray: rows.residentArray?.bind(rows),
     dispose: () => options.rows?.dispose?.(),
     name: 'blas',
     get threads() {

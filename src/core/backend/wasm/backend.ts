@@ -71,6 +71,11 @@ const PARALLEL_MIN_FLOPS = 2 * 96 ** 3;
 const f32 = (x: FloatArray | null): x is Float32Array | null =>
   x === null || x instanceof Float32Array;
 
+/** Whether the byte ranges of x (xn floats at px) and y (yn floats at py) overlap. */
+function within(px: number, xn: number, py: number, yn: number): boolean {
+  return px < py + 4 * yn && py < px + 4 * xn;
+}
+
 /** Elements spanned by `batch` matrices of `size` elements, `stride` apart (0 = broadcast). */
 function span(batch: number, stride: number, size: number): number {
   return size === 0 ? 0 : (batch - 1) * stride + size;
@@ -85,8 +90,9 @@ function checkLength(op: string, name: string, x: FloatArray, need: number, args
 /**
  * The wasm backend's kernels. Engine tensors live on the JS heap, so each call copies its
  * operands into the wasm arena (TypedArray.set, memcpy speed), runs, and copies results back;
- * in-place kernels overwrite an input's arena copy to keep the working set small. Anything not
- * float32 goes to the js backend.
+ * in-place kernels overwrite an input's arena copy to keep the working set small. Arrays from
+ * residentArray() already lie in the wasm memory and are used where they are, without copies.
+ * Anything not float32 goes to the js backend.
  *
  * Every float32 kernel stays in wasm because it beats js with the copies included (one thread,
  * best of 5-10 runs, CPU time, Zen 5 dev VM; two runs on a shared machine, so ranges):
@@ -132,7 +138,11 @@ export class WasmKernels implements Backend {
     const pb = heap.put(b, lenB, 'gemm');
     // C is read when accumulating, and when gaps between its matrices must survive the copy back.
     const readC = beta !== 0 || (batch > 1 && strideC !== m * n);
-    const pc = readC ? heap.put(c, lenC, 'gemm') : heap.alloc(lenC, 'gemm');
+    let pc = readC ? heap.put(c, lenC, 'gemm') : heap.output(c, lenC, 'gemm');
+    // A resident C written in place must not overlap resident A or B (copies never do).
+    if (pc === heap.offsetOf(c) && (within(pc, lenC, pa, lenA) || within(pc, lenC, pb, lenB))) {
+      pc = readC ? heap.copy(c, lenC, 'gemm') : heap.alloc(lenC, 'gemm');
+    }
 
     const job = this.job;
     job[JOB.a] = pa;
@@ -165,15 +175,15 @@ export class WasmKernels implements Backend {
 
   softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
     if (!(f32(x) && f32(out))) return jsBackend.softmaxRows(x, out, rows, cols);
-    this.rowsInPlace(x, out, rows * cols, 'softmaxRows', (p) =>
-      this.k.softmaxRows(p, p, rows, cols),
+    this.rowsInPlace(x, out, rows * cols, 'softmaxRows', (px, po) =>
+      this.k.softmaxRows(px, po, rows, cols),
     );
   }
 
   logSoftmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
     if (!(f32(x) && f32(out))) return jsBackend.logSoftmaxRows(x, out, rows, cols);
-    this.rowsInPlace(x, out, rows * cols, 'logSoftmaxRows', (p) =>
-      this.k.logSoftmaxRows(p, p, rows, cols),
+    this.rowsInPlace(x, out, rows * cols, 'logSoftmaxRows', (px, po) =>
+      this.k.logSoftmaxRows(px, po, rows, cols),
     );
   }
 
@@ -185,8 +195,9 @@ export class WasmKernels implements Backend {
     const heap = this.begin('softmaxBackwardRows');
     const py = heap.put(y, n, 'softmaxBackwardRows');
     const pd = heap.put(dy, n, 'softmaxBackwardRows');
-    this.k.softmaxBackwardRows(py, pd, pd, rows, cols);
-    heap.read(pd, dx, n);
+    const po = heap.output(dx, n, 'softmaxBackwardRows', pd);
+    this.k.softmaxBackwardRows(py, pd, po, rows, cols);
+    heap.read(po, dx, n);
   }
 
   layerNormRows(
@@ -209,10 +220,11 @@ export class WasmKernels implements Backend {
     const px = heap.put(x, n, 'layerNormRows');
     const pg = gamma ? heap.put(gamma, cols, 'layerNormRows') : 0;
     const pb = beta ? heap.put(beta, cols, 'layerNormRows') : 0;
-    const pm = heap.alloc(rows, 'layerNormRows');
-    const pr = heap.alloc(rows, 'layerNormRows');
-    this.k.layerNormRows(px, pg, pb, px, pm, pr, rows, cols, eps);
-    heap.read(px, out, n);
+    const po = heap.output(out, n, 'layerNormRows', px);
+    const pm = heap.output(mean, rows, 'layerNormRows');
+    const pr = heap.output(rstd, rows, 'layerNormRows');
+    this.k.layerNormRows(px, pg, pb, po, pm, pr, rows, cols, eps);
+    heap.read(po, out, n);
     heap.read(pm, mean, rows);
     heap.read(pr, rstd, rows);
   }
@@ -255,8 +267,9 @@ export class WasmKernels implements Backend {
     const pg = gamma ? heap.put(gamma, cols, op) : 0;
     const pdg = dgamma ? heap.put(dgamma, cols, op) : 0;
     const pdb = dbeta ? heap.put(dbeta, cols, op) : 0;
-    this.k.layerNormBackwardRows(px, pg, pm, pr, pd, pd, pdg, pdb, rows, cols);
-    heap.read(pd, dx, n);
+    const po = heap.output(dx, n, op, pd);
+    this.k.layerNormBackwardRows(px, pg, pm, pr, pd, po, pdg, pdb, rows, cols);
+    heap.read(po, dx, n);
     if (dgamma) heap.read(pdg, dgamma, cols);
     if (dbeta) heap.read(pdb, dbeta, cols);
   }
@@ -264,7 +277,7 @@ export class WasmKernels implements Backend {
   gelu(x: FloatArray, out: FloatArray, approximate: 'none' | 'tanh'): void {
     if (!(f32(x) && f32(out))) return jsBackend.gelu(x, out, approximate);
     const mode = approximate === 'tanh' ? 1 : 0;
-    this.rowsInPlace(x, out, x.length, 'gelu', (p) => this.k.gelu(p, p, x.length, mode));
+    this.rowsInPlace(x, out, x.length, 'gelu', (px, po) => this.k.gelu(px, po, x.length, mode));
   }
 
   geluBackward(x: FloatArray, dy: FloatArray, dx: FloatArray, approximate: 'none' | 'tanh'): void {
@@ -274,8 +287,9 @@ export class WasmKernels implements Backend {
     const heap = this.begin('geluBackward');
     const px = heap.put(x, n, 'geluBackward');
     const pd = heap.put(dy, n, 'geluBackward');
-    this.k.geluBackward(px, pd, pd, n, approximate === 'tanh' ? 1 : 0);
-    heap.read(pd, dx, n);
+    const po = heap.output(dx, n, 'geluBackward', pd);
+    this.k.geluBackward(px, pd, po, n, approximate === 'tanh' ? 1 : 0);
+    heap.read(po, dx, n);
   }
 
   addColumnSums(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
@@ -294,7 +308,7 @@ export class WasmKernels implements Backend {
   tanh(x: FloatArray, out: FloatArray): void {
     if (!(f32(x) && f32(out))) return jsBackend.tanh(x, out);
     const n = x.length;
-    this.rowsInPlace(x, out, n, 'tanh', (p) => this.k.tanhForward(p, p, n));
+    this.rowsInPlace(x, out, n, 'tanh', (px, po) => this.k.tanhForward(px, po, n));
   }
 
   tanhBackward(y: FloatArray, dy: FloatArray, dx: FloatArray): void {
@@ -304,8 +318,9 @@ export class WasmKernels implements Backend {
     const heap = this.begin('tanhBackward');
     const py = heap.put(y, n, 'tanhBackward');
     const pd = heap.put(dy, n, 'tanhBackward');
-    this.k.tanhBackward(py, pd, pd, n);
-    heap.read(pd, dx, n);
+    const po = heap.output(dx, n, 'tanhBackward', pd);
+    this.k.tanhBackward(py, pd, po, n);
+    heap.read(po, dx, n);
   }
 
   adamStep(
@@ -349,6 +364,13 @@ export class WasmKernels implements Backend {
     heap.read(pv, v, n);
   }
 
+  residentArray(size: number): Float32Array {
+    if (!Number.isSafeInteger(size) || size < 0) {
+      throw new ShapeError(`residentArray: size must be a non-negative integer, got ${size}`);
+    }
+    return this.begin('residentArray').resident(size, 'residentArray');
+  }
+
   /** Stops the worker threads; any later call throws a BackendError. */
   dispose(): void {
     this.disposed = true;
@@ -362,18 +384,22 @@ export class WasmKernels implements Backend {
     return this.heap;
   }
 
-  /** Copies x into the arena, runs `kernel` on it in place, copies the result to out. */
+  /**
+   * Runs an elementwise or row `kernel` from x to out: in place on x's arena copy, unless x or
+   * out is resident.
+   */
   private rowsInPlace(
     x: Float32Array,
     out: Float32Array,
     n: number,
     op: string,
-    kernel: (offset: number) => void,
+    kernel: (px: number, po: number) => void,
   ): void {
     if (n <= 0) return;
     const heap = this.begin(op);
     const px = heap.put(x, n, op);
-    kernel(px);
-    heap.read(px, out, n);
+    const po = heap.output(out, n, op, px);
+    kernel(px, po);
+    heap.read(po, out, n);
   }
 }
