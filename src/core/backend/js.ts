@@ -1,5 +1,5 @@
 import type { FloatArray } from '../dtype.js';
-import type { Backend, GemmArgs } from './backend.js';
+import { leadingDims, type Backend, type GemmArgs } from './backend.js';
 
 /**
  * The reference backend: plain loops, float32 and float64. Tests compare the fast backends with
@@ -256,29 +256,33 @@ function gemmOne(
   bo: number,
   c: FloatArray,
   co: number,
-  { m, n, k, transA, transB, alpha, beta }: GemmArgs,
+  args: GemmArgs,
 ): void {
+  const { m, n, k, transA, transB, alpha, beta } = args;
+  const { lda, ldb, ldc } = leadingDims(args);
   // Scale or clear C first, then accumulate rank-1 updates in i-p-j order so the innermost loop
   // walks C and B rows contiguously when B is not transposed.
-  for (let i = 0; i < m * n; i++) c[co + i] = beta === 0 ? 0 : c[co + i] * beta;
+  for (let i = 0; i < m; i++) {
+    for (let j = co + i * ldc, e = j + n; j < e; j++) c[j] = beta === 0 ? 0 : c[j] * beta;
+  }
   if (!transB) {
     for (let i = 0; i < m; i++) {
-      const crow = co + i * n;
+      const crow = co + i * ldc;
       for (let p = 0; p < k; p++) {
-        const av = alpha * (transA ? a[ao + p * m + i] : a[ao + i * k + p]);
-        const brow = bo + p * n;
+        const av = alpha * (transA ? a[ao + p * lda + i] : a[ao + i * lda + p]);
+        const brow = bo + p * ldb;
         for (let j = 0; j < n; j++) c[crow + j] += av * b[brow + j];
       }
     }
   } else {
     for (let i = 0; i < m; i++) {
-      const crow = co + i * n;
+      const crow = co + i * ldc;
       for (let j = 0; j < n; j++) {
-        const brow = bo + j * k;
+        const brow = bo + j * ldb;
         let s = 0;
-        if (transA) for (let p = 0; p < k; p++) s += a[ao + p * m + i] * b[brow + p];
+        if (transA) for (let p = 0; p < k; p++) s += a[ao + p * lda + i] * b[brow + p];
         else {
-          const arow = ao + i * k;
+          const arow = ao + i * lda;
           for (let p = 0; p < k; p++) s += a[arow + p] * b[brow + p];
         }
         c[crow + j] += alpha * s;
