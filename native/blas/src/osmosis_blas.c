@@ -20,8 +20,6 @@ char *openblas_get_config(void);
 #endif
 
 #define GEMM_ARGC 14
-/* With lda, ldb, ldc appended (matrices inside wider rows). */
-#define GEMM_ARGC_LD 17
 #define INT_MAX_BLAS 2147483647.0
 /* Largest element offset we accept: 2^53, beyond which JS numbers stop being exact. */
 #define OFFSET_MAX 9007199254740992.0
@@ -101,15 +99,9 @@ static int get_f32(napi_env env, napi_value v, const char *name, float **data, u
 }
 
 /* Elements a batch of matrices spans: (batch-1)*stride + size, or 0 when empty. */
-static double span(uint64_t batch, uint64_t stride, double size) {
+static double span(uint64_t batch, uint64_t stride, uint64_t size) {
   if (batch == 0 || size == 0) return 0;
-  return (double)(batch - 1) * (double)stride + size;
-}
-
-/* Elements one rows x cols matrix spans when its rows lie ld apart. */
-static double matrix_span(uint64_t rows, uint64_t cols, uint64_t ld) {
-  if (rows == 0 || cols == 0) return 0;
-  return (double)(rows - 1) * (double)ld + (double)cols;
+  return (double)(batch - 1) * (double)stride + (double)size;
 }
 
 static int check_len(napi_env env, const char *name, uint64_t len, double need) {
@@ -126,23 +118,20 @@ static int check_len(napi_env env, const char *name, uint64_t len, double need) 
 
 static int leading_dim(uint64_t row_len) { return row_len > 0 ? (int)row_len : 1; }
 
-/*
- * gemm(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC, alpha, beta
- *      [, lda, ldb, ldc]); without the leading dimensions, rows are stored contiguously.
- */
+/* gemm(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC, alpha, beta) */
 static napi_value gemm(napi_env env, napi_callback_info info) {
-  size_t argc = GEMM_ARGC_LD;
-  napi_value argv[GEMM_ARGC_LD];
-  char msg[160];
+  size_t argc = GEMM_ARGC;
+  napi_value argv[GEMM_ARGC];
+  char msg[128];
   float *a, *b, *c;
-  uint64_t la, lb, lc, batch, m, n, k, sa, sb, sc, lda, ldb, ldc;
+  uint64_t la, lb, lc, batch, m, n, k, sa, sb, sc;
   bool ta, tb;
   double alpha, beta;
 
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc != GEMM_ARGC && argc != GEMM_ARGC_LD) {
-    snprintf(msg, sizeof msg, "osmosis_blas.gemm: expected %d or %d arguments, got %zu",
-             GEMM_ARGC, GEMM_ARGC_LD, argc);
+  if (argc != GEMM_ARGC) {
+    snprintf(msg, sizeof msg, "osmosis_blas.gemm: expected %d arguments, got %zu", GEMM_ARGC,
+             argc);
     return throw_error(env, 1, msg);
   }
   if (!get_f32(env, argv[0], "a", &a, &la) || !get_f32(env, argv[1], "b", &b, &lb) ||
@@ -158,49 +147,26 @@ static napi_value gemm(napi_env env, napi_callback_info info) {
       !get_number(env, argv[12], "alpha", &alpha) || !get_number(env, argv[13], "beta", &beta)) {
     return NULL;
   }
-  /* Row-major leading dimensions default to the stored row lengths; BLAS wants them >= 1. */
-  const uint64_t row_a = ta ? m : k, row_b = tb ? k : n;
-  lda = leading_dim(row_a);
-  ldb = leading_dim(row_b);
-  ldc = leading_dim(n);
-  if (argc == GEMM_ARGC_LD) {
-    if (!get_index(env, argv[14], "lda", INT_MAX_BLAS, &lda) ||
-        !get_index(env, argv[15], "ldb", INT_MAX_BLAS, &ldb) ||
-        !get_index(env, argv[16], "ldc", INT_MAX_BLAS, &ldc)) {
-      return NULL;
-    }
-    if (lda < (uint64_t)leading_dim(row_a) || ldb < (uint64_t)leading_dim(row_b) ||
-        ldc < (uint64_t)leading_dim(n)) {
-      snprintf(msg, sizeof msg,
-               "osmosis_blas.gemm: leading dimensions %llu/%llu/%llu are below the row lengths",
-               (unsigned long long)lda, (unsigned long long)ldb, (unsigned long long)ldc);
-      return throw_error(env, 0, msg);
-    }
-  }
-  const double size_a = ta ? matrix_span(k, m, lda) : matrix_span(m, k, lda);
-  const double size_b = tb ? matrix_span(n, k, ldb) : matrix_span(k, n, ldb);
-  if (!check_len(env, "a", la, span(batch, sa, size_a)) ||
-      !check_len(env, "b", lb, span(batch, sb, size_b)) ||
-      !check_len(env, "c", lc, span(batch, sc, matrix_span(m, n, ldc)))) {
+  if (!check_len(env, "a", la, span(batch, sa, m * k)) ||
+      !check_len(env, "b", lb, span(batch, sb, k * n)) ||
+      !check_len(env, "c", lc, span(batch, sc, m * n))) {
     return NULL;
   }
   if (m == 0 || n == 0) return NULL;
 
+  /* Row-major leading dimensions are the stored row lengths; BLAS wants them >= 1. */
+  const int lda = leading_dim(ta ? m : k);
+  const int ldb = leading_dim(tb ? k : n);
   for (uint64_t i = 0; i < batch; i++) {
     float *ci = c + i * sc;
     if (k == 0) {
       /* C = beta * C; handled here so no BLAS sees k = 0. beta 0 overwrites, as in js. */
-      for (uint64_t r = 0; r < m; r++) {
-        for (uint64_t j = 0; j < n; j++) {
-          float *x = ci + r * ldc + j;
-          *x = beta == 0 ? 0.0f : (float)(*x * beta);
-        }
-      }
+      for (uint64_t j = 0; j < m * n; j++) ci[j] = beta == 0 ? 0.0f : (float)(ci[j] * beta);
       continue;
     }
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                (int)m, (int)n, (int)k, (float)alpha, a + i * sa, (int)lda, b + i * sb, (int)ldb,
-                (float)beta, ci, (int)ldc);
+                (int)m, (int)n, (int)k, (float)alpha, a + i * sa, lda, b + i * sb, ldb,
+                (float)beta, ci, (int)n);
   }
   return NULL;
 }

@@ -7,9 +7,6 @@ import type { FloatArray } from '../dtype.js';
  * [k,n], or [n,k] when transB. C_b is [m,n], contiguous. Matrix b of A starts at element
  * b * strideA (strideA 0 broadcasts one matrix over the batch); likewise B and C.
  * beta is 0 (overwrite C) or 1 (accumulate into C); other values are allowed but rare.
- * lda, ldb, ldc (BLAS's leading dimensions) are the distances between stored rows, by default
- * the row lengths: larger ones read and write matrices in place inside wider rows, such as one
- * head's columns of a [tokens, heads * headDim] tensor. C's matrices must not overlap.
  */
 export interface GemmArgs {
   batch: number;
@@ -23,24 +20,6 @@ export interface GemmArgs {
   strideC: number;
   alpha: number;
   beta: number;
-  lda?: number;
-  ldb?: number;
-  ldc?: number;
-}
-
-/** The leading dimensions of a GEMM: the given ones, or the stored row lengths. */
-export function leadingDims(args: GemmArgs): { lda: number; ldb: number; ldc: number } {
-  const { m, n, k, transA, transB } = args;
-  return {
-    lda: args.lda ?? (transA ? m : k),
-    ldb: args.ldb ?? (transB ? k : n),
-    ldc: args.ldc ?? n,
-  };
-}
-
-/** Elements one stored matrix spans: rows - 1 strides of ld plus one row of cols. */
-export function matrixSpan(rows: number, cols: number, ld: number): number {
-  return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
 }
 
 /**

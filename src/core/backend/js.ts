@@ -1,5 +1,5 @@
 import type { FloatArray } from '../dtype.js';
-import { leadingDims, type Backend, type GemmArgs } from './backend.js';
+import type { Backend, GemmArgs } from './backend.js';
 
 /**
  * The reference backend: plain loops, float32 and float64. Tests compare the fast backends with
@@ -256,33 +256,29 @@ function gemmOne(
   bo: number,
   c: FloatArray,
   co: number,
-  args: GemmArgs,
+  { m, n, k, transA, transB, alpha, beta }: GemmArgs,
 ): void {
-  const { m, n, k, transA, transB, alpha, beta } = args;
-  const { lda, ldb, ldc } = leadingDims(args);
   // Scale or clear C first, then accumulate rank-1 updates in i-p-j order so the innermost loop
   // walks C and B rows contiguously when B is not transposed.
-  for (let i = 0; i < m; i++) {
-    for (let j = co + i * ldc, e = j + n; j < e; j++) c[j] = beta === 0 ? 0 : c[j] * beta;
-  }
+  for (let i = 0; i < m * n; i++) c[co + i] = beta === 0 ? 0 : c[co + i] * beta;
   if (!transB) {
     for (let i = 0; i < m; i++) {
-      const crow = co + i * ldc;
+      const crow = co + i * n;
       for (let p = 0; p < k; p++) {
-        const av = alpha * (transA ? a[ao + p * lda + i] : a[ao + i * lda + p]);
-        const brow = bo + p * ldb;
+        const av = alpha * (transA ? a[ao + p * m + i] : a[ao + i * k + p]);
+        const brow = bo + p * n;
         for (let j = 0; j < n; j++) c[crow + j] += av * b[brow + j];
       }
     }
   } else {
     for (let i = 0; i < m; i++) {
-      const crow = co + i * ldc;
+      const crow = co + i * n;
       for (let j = 0; j < n; j++) {
-        const brow = bo + j * ldb;
+        const brow = bo + j * k;
         let s = 0;
-        if (transA) for (let p = 0; p < k; p++) s += a[ao + p * lda + i] * b[brow + p];
+        if (transA) for (let p = 0; p < k; p++) s += a[ao + p * m + i] * b[brow + p];
         else {
-          const arow = ao + i * lda;
+          const arow = ao + i * k;
           for (let p = 0; p < k; p++) s += a[arow + p] * b[brow + p];
         }
         c[crow + j] += alpha * s;

@@ -21,10 +21,6 @@ export interface BlasAddon {
     strideC: number,
     alpha: number,
     beta: number,
-    /** Leading dimensions, all three or none (contiguous rows); builds before 2026-11-30 lack them. */
-    lda?: number,
-    ldb?: number,
-    ldc?: number,
   ): void;
   /** openblas_set_num_threads: process-wide, not per backend. */
   setThreads(threads: number): void;

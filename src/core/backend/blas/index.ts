@@ -1,6 +1,6 @@
 import type { FloatArray } from '../../dtype.js';
 import { BackendError, ShapeError, ValueError } from '../../errors.js';
-import { leadingDims, matrixSpan, type Backend, type GemmArgs } from '../backend.js';
+import type { Backend, GemmArgs } from '../backend.js';
 import { jsBackend } from '../js.js';
 import { loadAddon } from './addon.js';
 
@@ -82,30 +82,7 @@ export function createBlasBackend(options: BlasOptions = {}): Backend & { dispos
       checkGemm(a, b, c, args);
       if (threads !== undefined && addon.getThreads() !== threads) addon.setThreads(threads);
       const { batch, m, n, k, transA, transB, strideA, strideB, strideC, alpha, beta } = args;
-      if (args.lda === undefined && args.ldb === undefined && args.ldc === undefined) {
-        addon.gemm(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC, alpha, beta);
-        return;
-      }
-      const { lda, ldb, ldc } = leadingDims(args);
-      addon.gemm(
-        a,
-        b,
-        c,
-        batch,
-        m,
-        n,
-        k,
-        transA,
-        transB,
-        strideA,
-        strideB,
-        strideC,
-        alpha,
-        beta,
-        Math.max(1, lda),
-        Math.max(1, ldb),
-        Math.max(1, ldc),
-      );
+      addon.gemm(a, b, c, batch, m, n, k, transA, transB, strideA, strideB, strideC, alpha, beta);
     },
   };
 }
@@ -131,24 +108,13 @@ export function checkGemm(a: FloatArray, b: FloatArray, c: FloatArray, args: Gem
   if (typeof alpha !== 'number' || typeof beta !== 'number') {
     throw new ValueError(`gemm: alpha and beta must be numbers, got ${alpha} and ${beta}`);
   }
-  const { lda, ldb, ldc } = leadingDims(args);
-  const rowLengths: [string, number, number][] = [
-    ['lda', lda, args.transA ? m : k],
-    ['ldb', ldb, args.transB ? k : n],
-    ['ldc', ldc, n],
-  ];
-  for (const [name, ld, row] of rowLengths) {
-    if (!Number.isInteger(ld) || ld < row || ld > INT32_MAX) {
-      throw new ShapeError(`gemm: ${name} must be an integer >= the row length ${row}, got ${ld}`);
-    }
-  }
-  const sizes = `batch=${batch}, m=${m}, n=${n}, k=${k}, lda=${lda}, ldb=${ldb}, ldc=${ldc}`;
+  const sizes = `batch=${batch}, m=${m}, n=${n}, k=${k}`;
   const need = (stride: number, size: number): number =>
     batch === 0 || size === 0 ? 0 : (batch - 1) * stride + size;
   const arrays: [string, FloatArray, number, string, number][] = [
-    ['a', a, args.transA ? matrixSpan(k, m, lda) : matrixSpan(m, k, lda), 'strideA', strideA],
-    ['b', b, args.transB ? matrixSpan(n, k, ldb) : matrixSpan(k, n, ldb), 'strideB', strideB],
-    ['c', c, matrixSpan(m, n, ldc), 'strideC', strideC],
+    ['a', a, m * k, 'strideA', strideA],
+    ['b', b, k * n, 'strideB', strideB],
+    ['c', c, m * n, 'strideC', strideC],
   ];
   for (const [name, arr, size, strideName, stride] of arrays) {
     const needed = need(stride, size);

@@ -1,6 +1,6 @@
 import type { FloatArray } from '../../dtype.js';
 import { BackendError, ShapeError } from '../../errors.js';
-import { leadingDims, matrixSpan, type Backend, type GemmArgs } from '../backend.js';
+import type { Backend, GemmArgs } from '../backend.js';
 import { jsBackend } from '../js.js';
 import type { WasmHeap } from './heap.js';
 import { ACTIVE, JOB } from './layout.js';
@@ -81,27 +81,6 @@ function span(batch: number, stride: number, size: number): number {
   return size === 0 ? 0 : (batch - 1) * stride + size;
 }
 
-/** Elements A, B and C span, leading dimensions included (checked against the row lengths). */
-function gemmSpans(args: GemmArgs): [number, number, number] {
-  const { batch, m, n, k, transA, transB } = args;
-  const { lda, ldb, ldc } = leadingDims(args);
-  const rowLengths: [string, number, number][] = [
-    ['lda', lda, transA ? m : k],
-    ['ldb', ldb, transB ? k : n],
-    ['ldc', ldc, n],
-  ];
-  for (const [name, ld, row] of rowLengths) {
-    if (!Number.isSafeInteger(ld) || ld < row) {
-      throw new ShapeError(`gemm: ${name} must be an integer >= the row length ${row}, got ${ld}`);
-    }
-  }
-  return [
-    span(batch, args.strideA, transA ? matrixSpan(k, m, lda) : matrixSpan(m, k, lda)),
-    span(batch, args.strideB, transB ? matrixSpan(n, k, ldb) : matrixSpan(k, n, ldb)),
-    span(batch, args.strideC, matrixSpan(m, n, ldc)),
-  ];
-}
-
 function checkLength(op: string, name: string, x: FloatArray, need: number, args: string): void {
   if (x.length < need) {
     throw new ShapeError(`${op}: '${name}' has ${x.length} elements, needs ${need} (${args})`);
@@ -147,15 +126,13 @@ export class WasmKernels implements Backend {
     if (!(f32(a) && f32(b) && f32(c))) return jsBackend.gemm(a, b, c, args);
     const { batch, m, n, k, strideA, strideB, strideC, beta } = args;
     if (batch <= 0 || m <= 0 || n <= 0) return;
-    const [lenA, lenB, lenC] = gemmSpans(args);
+    const lenA = span(batch, strideA, m * k);
+    const lenB = span(batch, strideB, k * n);
+    const lenC = span(batch, strideC, m * n);
     const desc = `batch ${batch}, m ${m}, n ${n}, k ${k}, strides ${strideA}/${strideB}/${strideC}`;
     checkLength('gemm', 'a', a, lenA, desc);
     checkLength('gemm', 'b', b, lenB, desc);
     checkLength('gemm', 'c', c, lenC, desc);
-    const { lda, ldb, ldc } = leadingDims(args);
-    if (lda !== (args.transA ? m : k) || ldb !== (args.transB ? k : n) || ldc !== n) {
-      return this.gemmStrided(a, b, c, args, lda, ldb, ldc);
-    }
     const heap = this.begin('gemm');
     const pa = heap.put(a, lenA, 'gemm');
     const pb = heap.put(b, lenB, 'gemm');
@@ -167,53 +144,6 @@ export class WasmKernels implements Backend {
       pc = readC ? heap.copy(c, lenC, 'gemm') : heap.alloc(lenC, 'gemm');
     }
 
-    this.runGemm(pa, pb, pc, args);
-    heap.read(pc, c, lenC);
-  }
-
-  /**
-   * A GEMM whose matrices lie inside wider rows: each operand is gathered into compact matrices
-   * in the arena (one copy, as a contiguous operand costs), C scattered back afterwards.
-   */
-  private gemmStrided(
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
-    args: GemmArgs,
-    lda: number,
-    ldb: number,
-    ldc: number,
-  ): void {
-    const { batch, m, n, k, transA, transB, strideA, strideB, strideC } = args;
-    if (batch > 1 && strideC < matrixSpan(m, n, ldc)) {
-      throw new ShapeError(
-        `gemm: strideC ${strideC} makes C's ${m} x ${n} matrices (ldc ${ldc}) overlap`,
-      );
-    }
-    const heap = this.begin('gemm');
-    const [ra, ca] = transA ? [k, m] : [m, k];
-    const [rb, cb] = transB ? [n, k] : [k, n];
-    const countA = strideA === 0 ? 1 : batch;
-    const countB = strideB === 0 ? 1 : batch;
-    const pa = heap.gather(a, countA, strideA, ra, ca, lda, 'gemm');
-    const pb = heap.gather(b, countB, strideB, rb, cb, ldb, 'gemm');
-    const pc =
-      args.beta !== 0
-        ? heap.gather(c, batch, strideC, m, n, ldc, 'gemm')
-        : heap.alloc(batch * m * n, 'gemm');
-    const compact = {
-      ...args,
-      strideA: countA === 1 ? 0 : ra * ca,
-      strideB: countB === 1 ? 0 : rb * cb,
-      strideC: m * n,
-    };
-    this.runGemm(pa, pb, pc, compact);
-    heap.scatter(pc, c, batch, strideC, m, n, ldc);
-  }
-
-  /** Runs one contiguous GEMM on operands already in the wasm memory. */
-  private runGemm(pa: number, pb: number, pc: number, args: GemmArgs): void {
-    const { batch, m, n, k, strideA, strideB, strideC, beta } = args;
     const job = this.job;
     job[JOB.a] = pa;
     job[JOB.b] = pb;
@@ -240,6 +170,7 @@ export class WasmKernels implements Backend {
     } else {
       this.pool.run(this.threads, () => this.k.gemmRun(this.ctlOffset, 0), 'gemm');
     }
+    heap.read(pc, c, lenC);
   }
 
   softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {

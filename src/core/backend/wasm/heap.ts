@@ -106,57 +106,6 @@ export class WasmHeap {
   }
 
   /**
-   * Copies `count` matrices of rows x cols, whose rows lie ld apart in src and whose starts lie
-   * `stride` apart, into consecutive compact matrices in the arena; returns the first's offset.
-   */
-  gather(
-    src: Float32Array,
-    count: number,
-    stride: number,
-    rows: number,
-    cols: number,
-    ld: number,
-    op: string,
-  ): number {
-    const offset = this.alloc(count * rows * cols, op);
-    let o = offset >>> 2;
-    for (let i = 0; i < count; i++) {
-      if (ld === cols) {
-        this.f32.set(src.subarray(i * stride, i * stride + rows * cols), o);
-        o += rows * cols;
-        continue;
-      }
-      for (let r = 0, s = i * stride; r < rows; r++, s += ld, o += cols) {
-        this.f32.set(src.subarray(s, s + cols), o);
-      }
-    }
-    return offset;
-  }
-
-  /** The inverse of gather: compact matrices at byte offset back to their places in dst. */
-  scatter(
-    offset: number,
-    dst: Float32Array,
-    count: number,
-    stride: number,
-    rows: number,
-    cols: number,
-    ld: number,
-  ): void {
-    let o = offset >>> 2;
-    for (let i = 0; i < count; i++) {
-      if (ld === cols) {
-        dst.set(this.f32.subarray(o, o + rows * cols), i * stride);
-        o += rows * cols;
-        continue;
-      }
-      for (let r = 0, d = i * stride; r < rows; r++, d += ld, o += cols) {
-        dst.set(this.f32.subarray(o, o + cols), d);
-      }
-    }
-  }
-
-  /**
    * Where a kernel writes dst[0..floats): dst itself when resident, else `scratch` when that is
    * an arena copy the kernel may overwrite (-1: none), else fresh arena room. read() then
    * delivers the result to dst.
