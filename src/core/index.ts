@@ -12,6 +12,7 @@ export {
   isGradEnabled,
   customOp,
   record,
+  zeroGradInPlace,
   type CustomFunction,
   type GradNode,
 } from './autograd.js';

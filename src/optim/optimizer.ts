@@ -5,6 +5,7 @@ import {
   ShapeError,
   Tensor,
   ValueError,
+  zeroGradInPlace,
   type FloatArray,
 } from '../core/index.js';
 import { restoreState, snapshotState, type OptimizerStateDict } from './state.js';
@@ -31,7 +32,7 @@ export interface ZeroGradOptions {
 /** One tensor's part of zeroGrad; shared with Module.zeroGrad. */
 export function zeroGradOf(p: Tensor, setToNone: boolean): void {
   if (setToNone) p.grad = null;
-  else p.grad?.data.fill(0);
+  else if (p.grad) zeroGradInPlace(p.grad);
 }
 
 export interface StepOptions {
