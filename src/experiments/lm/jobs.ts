@@ -24,6 +24,7 @@ import {
   type CausalLmExample,
   classificationMetrics,
   lmExamples,
+  predictionLoop,
   sequenceClassificationCollator,
   Trainer,
   type DataCollator,
@@ -224,6 +225,13 @@ export interface TrainJobOptions {
   onEval?: (p: EvalPoint) => void;
   /** Question answering: the collator of the features and SQuAD EM/F1 of the eval set (qa.ts). */
   qa?: { collator: DataCollator<unknown>; computeMetrics: ComputeMetrics };
+  /**
+   * The seed's validation split, scored once after the last step (the LR search picks on it);
+   * QA passes the SQuAD metrics of its own items.
+   */
+  validation?: { dataset: unknown[]; computeMetrics?: ComputeMetrics };
+  /** Receives the validation metrics. */
+  onValidation?: (metrics: Record<string, number>) => void;
 }
 
 /** The metric keys of a task (the first is the headline). */
@@ -293,5 +301,19 @@ export async function trainJob(o: TrainJobOptions): Promise<EvalPoint[]> {
   record(0, trainer.predict(o.evalSet, { metricKeyPrefix: 'eval', gather }).metrics);
   await trainer.train();
   if (curve.at(-1)!.step !== t.steps) await trainer.evaluate();
+  if (o.validation !== undefined) {
+    const v = o.validation.computeMetrics ?? computeMetrics;
+    const { metrics } = predictionLoop({
+      model: o.job.model,
+      dataset: o.validation.dataset,
+      collator,
+      batchSize: 32,
+      labelNames: trainer.args.labelNames,
+      gather,
+      prefix: 'eval',
+      ...(v ? { computeMetrics: v } : {}),
+    });
+    o.onValidation?.(pick(t.task, metrics));
+  }
   return curve;
 }
