@@ -11,6 +11,7 @@ import { groupTexts, tokenizeCorpus } from '../../data/index.js';
 import {
   BertForMaskedLM,
   BertForQuestionAnswering,
+  GPT2ForQuestionAnswering,
   GPT2ForSequenceClassification,
   GPT2LMHeadModel,
   type GPT2ConfigInput,
@@ -124,9 +125,12 @@ export function buildJobModel(
 ): JobModel {
   const rng = new Generator(seed);
   let base: PreTrainedModel;
-  if (exp.target.task === 'question-answering') {
+  if (exp.target.task === 'question-answering' && exp.model.family === 'bert') {
     const source = method.kind === 'scratch' ? null : (pretrained as BertForMaskedLM);
     base = qaModel(exp, tok, positionsOf(exp), source, rng);
+  } else if (exp.target.task === 'question-answering') {
+    base = new GPT2ForQuestionAnswering(modelConfig(exp, tok), { rng });
+    if (method.kind !== 'scratch') loadBody(base, pretrained, 'qa_outputs.');
   } else if (exp.target.task === 'causal-lm') {
     const config = modelConfig(exp, tok);
     base = new GPT2LMHeadModel(config, { rng });
@@ -136,13 +140,7 @@ export function buildJobModel(
       { ...modelConfig(exp, tok), num_labels: numLabels, pad_token_id: tok.eosTokenId },
       { rng },
     );
-    if (method.kind !== 'scratch') {
-      const r = base.loadStateDict(pretrained.stateDict(), { strict: false });
-      const missing = r.missingKeys.filter((k) => k !== 'score.weight');
-      if (missing.length > 0) {
-        throw new ValueError(`buildJobModel: pretrained weights lack ${missing.join(', ')}`);
-      }
-    }
+    if (method.kind !== 'scratch') loadBody(base, pretrained, 'score.');
   }
   let model: Module = base;
   if (method.kind === 'head') {
@@ -179,10 +177,20 @@ export function buildJobModel(
   };
 }
 
+/** The pretrained GPT-2 body into a task model: only the new head (`head` prefix) is missing. */
+function loadBody(base: PreTrainedModel, pretrained: PreTrainedModel, head: string): void {
+  const r = base.loadStateDict(pretrained.stateDict(), { strict: false });
+  const missing = r.missingKeys.filter((k) => !k.startsWith(head));
+  if (missing.length > 0) {
+    throw new ValueError(`buildJobModel: pretrained weights lack ${missing.join(', ')}`);
+  }
+}
+
 /** The freshly initialised task head of a target model (none for the causal LM). */
 function newHeadOf(base: PreTrainedModel): Module | null {
   if (base instanceof GPT2ForSequenceClassification) return base.score;
-  if (base instanceof BertForQuestionAnswering) return base.qa_outputs;
+  if (base instanceof BertForQuestionAnswering || base instanceof GPT2ForQuestionAnswering)
+    return base.qa_outputs;
   return null;
 }
 
