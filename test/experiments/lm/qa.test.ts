@@ -77,7 +77,8 @@ describe('osmosis lm: question answering', () => {
     expect(loraRow).toContain(`| ${((100 * lora) / full).toFixed(0)}%`);
     expect(loraRow).toContain(`${rows.lora!.params.percent.toFixed(1)}%`);
     expect(loraRow).toMatch(/F1 [0-9.]+ \[.*\]; EM /);
-    expect(text).toMatch(/\| full +\| F1 .*\| — +\| 100\.0% +\| \d+ s/);
+    expect(text).toMatch(/\| full +\| F1 .*\| — +\| 100\.0% +\| \d+ s +\| 0\.001 +\|/);
+    expect(loraRow).toMatch(/\| 0\.01 +\|$/);
     expect(text).toContain(
       `No complete run under the runs folder: \`other-qa\` (\`osmosis lm ${relative(process.cwd(), join(dir, 'other.yaml'))}\`)`,
     );
