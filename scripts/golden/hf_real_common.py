@@ -1,6 +1,26 @@
-"""What make_hf_real_fixtures.py and check_osmosis_adapters_in_peft.py both compute."""
+"""What make_hf_real_fixtures.py, make_gpt2_qa_fixture.py and check_osmosis_adapters_in_peft.py
+share."""
+
+import math
 
 import torch
+
+
+@torch.no_grad()
+def redraw(module, gen):
+    """Weights far from HF's 0.02-std init, so that every op moves the logits."""
+    for name, p in module.named_parameters():
+        noise = torch.randn(p.shape, generator=gen)
+        leaf = name.split(".")[-1]
+        if "norm" in name.lower() or "ln_" in name:
+            p.copy_(1 + 0.2 * noise if leaf == "weight" else 0.1 * noise)
+        elif leaf == "bias":
+            p.copy_(0.1 * noise)
+        elif "embed" in name or name.endswith(("wte.weight", "wpe.weight")):
+            p.copy_(0.5 * noise)
+        else:
+            fan_in = p.shape[0] if "c_" in name and p.dim() == 2 else p.shape[-1]
+            p.copy_(noise / math.sqrt(fan_in))
 
 
 def logits_of(model, inputs):

@@ -47,7 +47,6 @@ The tests (test/models/hf-real.test.ts, test/peft/hf-real.test.ts) need no Pytho
 
 import argparse
 import json
-import math
 import os
 import re
 import shutil
@@ -68,7 +67,7 @@ import safetensors.torch
 import tokenizers
 import torch
 import transformers
-from hf_real_common import logits_of, qa_logits_with_token_types
+from hf_real_common import logits_of, qa_logits_with_token_types, redraw
 from peft import (
     IA3Config,
     LoraConfig,
@@ -108,23 +107,6 @@ CORPUS = [
 
 def ids_json(t):
     return {"shape": list(t.shape), "data": [int(v) for v in t.flatten().tolist()]}
-
-
-@torch.no_grad()
-def redraw(module, gen):
-    """Weights far from HF's 0.02-std init, so that every op moves the logits."""
-    for name, p in module.named_parameters():
-        noise = torch.randn(p.shape, generator=gen)
-        leaf = name.split(".")[-1]
-        if "norm" in name.lower() or "ln_" in name:
-            p.copy_(1 + 0.2 * noise if leaf == "weight" else 0.1 * noise)
-        elif leaf == "bias":
-            p.copy_(0.1 * noise)
-        elif "embed" in name or name.endswith(("wte.weight", "wpe.weight")):
-            p.copy_(0.5 * noise)
-        else:
-            fan_in = p.shape[0] if "c_" in name and p.dim() == 2 else p.shape[-1]
-            p.copy_(noise / math.sqrt(fan_in))
 
 
 @torch.no_grad()

@@ -15,8 +15,11 @@ const USAGE = `Usage: osmosis lm <experiment.yaml> [--seeds N] [--out DIR] [--pr
 Runs a language-model transfer experiment (experiments/lm/lm-*.yaml; docs/lm-transfer.md): trains
 a tokenizer and a small model on the source texts (a GPT-2 as a causal LM, or a BERT by masked
 LM for question answering), then each method (scratch, full fine-tuning, a linear head, PEFT
-methods) on each seed's target budget, evaluating on a held-out target set. Writes runs/<id>/: config.resolved.yaml, metrics.jsonl, tokenizer/,
-pretrained/, results/n<size>/<method>/seed-<n>.json, summary.json, summary.md, plots/*.svg.
+methods) on each seed's target budget, evaluating on a held-out target set. A method with an
+lrGrid trains once per rate and reports the rate best on a validation split of its budget
+(target.validationFraction). Writes runs/<id>/: config.resolved.yaml, metrics.jsonl, tokenizer/,
+pretrained/, results/n<size>/<method>/seed-<n>[-lr-<rate>].json, summary.json, summary.md,
+plots/*.svg.
 
 Options:
   --seeds N     use seeds 0..N-1 instead of the config's seeds

@@ -10,6 +10,7 @@ import type { Tensor } from '../../core/index.js';
 import { groupTexts, tokenizeCorpus } from '../../data/index.js';
 import {
   BertForMaskedLM,
+  GPT2ForQuestionAnswering,
   GPT2ForSequenceClassification,
   GPT2LMHeadModel,
   type GPT2ConfigInput,
@@ -23,6 +24,7 @@ import {
   type CausalLmExample,
   classificationMetrics,
   lmExamples,
+  predictionLoop,
   sequenceClassificationCollator,
   Trainer,
   type DataCollator,
@@ -126,9 +128,12 @@ export function buildJobModel(
 ): JobModel {
   const rng = new Generator(seed);
   let base: PreTrainedModel;
-  if (exp.target.task === 'question-answering') {
+  if (exp.target.task === 'question-answering' && exp.model.family === 'bert') {
     const source = method.kind === 'scratch' ? null : (pretrained as BertForMaskedLM);
     base = qaModel(exp, tok, positionsOf(exp), source, rng);
+  } else if (exp.target.task === 'question-answering') {
+    base = new GPT2ForQuestionAnswering(modelConfig(exp, tok), { rng });
+    if (method.kind !== 'scratch') loadBody(base, pretrained, 'qa_outputs.');
   } else if (exp.target.task === 'causal-lm') {
     const config = modelConfig(exp, tok);
     base = new GPT2LMHeadModel(config, { rng });
@@ -138,13 +143,7 @@ export function buildJobModel(
       { ...modelConfig(exp, tok), num_labels: numLabels, pad_token_id: tok.eosTokenId },
       { rng },
     );
-    if (method.kind !== 'scratch') {
-      const r = base.loadStateDict(pretrained.stateDict(), { strict: false });
-      const missing = r.missingKeys.filter((k) => k !== 'score.weight');
-      if (missing.length > 0) {
-        throw new ValueError(`buildJobModel: pretrained weights lack ${missing.join(', ')}`);
-      }
-    }
+    if (method.kind !== 'scratch') loadBody(base, pretrained, 'score.');
   }
   let model: Module = base;
   let evaluateInTrainingLanguage: (() => void) | undefined;
@@ -184,6 +183,15 @@ export function buildJobModel(
     frozen,
     ...(evaluateInTrainingLanguage ? { evaluateInTrainingLanguage } : {}),
   };
+}
+
+/** The pretrained GPT-2 body into a task model: only the new head (`head` prefix) is missing. */
+function loadBody(base: PreTrainedModel, pretrained: PreTrainedModel, head: string): void {
+  const r = base.loadStateDict(pretrained.stateDict(), { strict: false });
+  const missing = r.missingKeys.filter((k) => !k.startsWith(head));
+  if (missing.length > 0) {
+    throw new ValueError(`buildJobModel: pretrained weights lack ${missing.join(', ')}`);
+  }
 }
 
 /** A copy of the frozen parameters' values, to compare after training. */
@@ -230,6 +238,13 @@ export interface TrainJobOptions {
    * into `reference_<metric>` of the last curve point (evalSet holds their translations).
    */
   reference?: unknown[];
+  /**
+   * The seed's validation split, scored once after the last step (the LR search picks on it);
+   * QA passes the SQuAD metrics of its own items.
+   */
+  validation?: { dataset: unknown[]; computeMetrics?: ComputeMetrics };
+  /** Receives the validation metrics. */
+  onValidation?: (metrics: Record<string, number>) => void;
 }
 
 /** The metric keys of a task (the first is the headline). */
@@ -307,6 +322,20 @@ export async function trainJob(o: TrainJobOptions): Promise<EvalPoint[]> {
     );
     const last = curve.at(-1)!.metrics;
     for (const [k, v] of Object.entries(m)) last[`reference_${k}`] = v;
+  }
+  if (o.validation !== undefined) {
+    const v = o.validation.computeMetrics ?? computeMetrics;
+    const { metrics } = predictionLoop({
+      model: o.job.model,
+      dataset: o.validation.dataset,
+      collator,
+      batchSize: 32,
+      labelNames: trainer.args.labelNames,
+      gather,
+      prefix: 'eval',
+      ...(v ? { computeMetrics: v } : {}),
+    });
+    o.onValidation?.(pick(t.task, metrics));
   }
   return curve;
 }

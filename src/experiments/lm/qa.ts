@@ -1,6 +1,7 @@
 /**
- * The BERT side of an LM transfer experiment (model.family 'bert'): masked-LM pretraining on the
- * source texts and extractive question answering as the target, scored by the official SQuAD
+ * Extractive question answering in an LM transfer experiment, and BERT's masked-LM pretraining on
+ * the source texts (model.family 'bert'; a gpt2 pretrains as a causal LM and answers with
+ * GPT2ForQuestionAnswering, built in jobs.ts), scored by the official SQuAD
  * exact match and F1 through the same preprocessing (run_qa.py's windows) and n-best
  * post-processing that serve real SQuAD files (src/data/squad, src/train/tasks).
  */
@@ -115,7 +116,9 @@ export function qaDataset(
 }
 
 export function qaDataCollator(tok: PreTrainedTokenizer): DataCollator<unknown> {
-  return qaCollator({ padTokenId: special(tok, 'pad') }) as DataCollator<unknown>;
+  // GPT-2's byte-level BPE has no padding token: it pads with eos, as its LM does.
+  const pad = tok.padTokenId ?? tok.eosTokenId ?? special(tok, 'pad');
+  return qaCollator({ padTokenId: pad }) as DataCollator<unknown>;
 }
 
 /** SQuAD EM and F1 of the eval items from the Trainer's gathered logits. */

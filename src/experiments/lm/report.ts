@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../../core/io/atomic.js';
 import { confidenceInterval, curveBand, type Estimate } from '../../metrics/index.js';
 import { taskMetrics } from './jobs.js';
-import { runsAt, type LmExperiment } from './schema.js';
+import { lrsOf, runsAt, type LmExperiment } from './schema.js';
 
 export const lmJobResultSchema = z
   .object({
@@ -30,6 +30,10 @@ export const lmJobResultSchema = z
       .array(z.object({ step: z.number().int(), metrics: z.record(z.string(), z.number()) }))
       .min(1),
     seconds: z.number(),
+    /** The learning rate trained with (absent in runs made before the LR search). */
+    lr: z.number().positive().optional(),
+    /** Metrics on the seed's validation split after the last step (with target.validationFraction). */
+    validation: z.record(z.string(), z.number()).optional(),
   })
   .strict();
 
@@ -47,6 +51,13 @@ export interface LmMethodSummary {
   initial: Record<string, Estimate>;
   /** True when every frozen weight kept its bits in every seed; null when nothing was frozen. */
   frozenUnchanged: boolean | null;
+  /** The learning rate of each seed's reported job (seeds' order; null: not recorded). */
+  lr: (number | null)[];
+  /**
+   * The LR search (methods with more than one rate): per rate, the mean over seeds of the
+   * headline on the validation split, and how many seeds picked it.
+   */
+  lrSearch?: { lr: number; validation: number; picked: number }[];
 }
 
 export interface LmSummary {
@@ -62,6 +73,72 @@ export interface LmSummary {
   missing: string[];
 }
 
+export interface LmSelection {
+  /** Per (size, method), in seed order, the job whose metrics are reported. */
+  chosen: LmJobResult[];
+  /** Jobs not (yet) there, e.g. 'n=1000 lora seed 2 lr 0.001'. */
+  missing: string[];
+}
+
+/**
+ * The reported job of every (size, method, seed): with one learning rate its only job; with a
+ * grid the job best on the seed's validation split by the headline metric, then by the loss
+ * (accuracy on a few hundred examples ties often), then the grid's order. The
+ * held-out evaluation set never takes part in the choice. A seed whose grid is incomplete
+ * reports nothing, so a partial search never passes for a finished one.
+ */
+export function selectLmResults(exp: LmExperiment, results: readonly LmJobResult[]): LmSelection {
+  const headline = taskMetrics(exp.target.task)[0]!;
+  const lower = exp.target.task === 'causal-lm';
+  const chosen: LmJobResult[] = [];
+  const missing: string[] = [];
+  for (const size of exp.target.trainSizes) {
+    for (const m of exp.methods.filter((x) => runsAt(x, size))) {
+      const grid = lrsOf(exp, m);
+      for (const seed of exp.seeds) {
+        const mine = results.filter(
+          (r) => r.trainSize === size && r.method === m.name && r.seed === seed,
+        );
+        // A job without a recorded lr predates the search: it is the method's one rate.
+        const jobs = grid.map((lr) =>
+          mine.find((r) => r.lr === lr || (r.lr === undefined && grid.length === 1)),
+        );
+        const absent = grid.filter((_, i) => jobs[i] === undefined);
+        const tag = `n=${size} ${m.name} seed ${seed}`;
+        if (absent.length > 0) {
+          missing.push(grid.length === 1 ? tag : `${tag} lr ${absent.join(', ')}`);
+          continue;
+        }
+        const score = (r: LmJobResult): [number, number] => [
+          r.validation?.[headline] ?? NaN,
+          r.validation?.loss ?? NaN,
+        ];
+        let best = jobs[0]!;
+        for (const r of jobs.slice(1)) {
+          if (better(score(r!), score(best), lower)) best = r!;
+        }
+        chosen.push(best);
+      }
+    }
+  }
+  return { chosen, missing };
+}
+
+/** Is validation score a better than b? The headline first, then the loss; NaN never wins. */
+function better(a: [number, number], b: [number, number], lowerIsBetter: boolean): boolean {
+  for (const [i, lower] of [
+    [0, lowerIsBetter],
+    [1, true],
+  ] as const) {
+    if (Number.isNaN(a[i]) || Number.isNaN(b[i])) {
+      if (Number.isNaN(a[i]) !== Number.isNaN(b[i])) return Number.isNaN(b[i]);
+      continue;
+    }
+    if (a[i] !== b[i]) return lower ? a[i] < b[i] : a[i] > b[i];
+  }
+  return false;
+}
+
 export function computeLmSummary(
   id: string,
   exp: LmExperiment,
@@ -71,15 +148,10 @@ export function computeLmSummary(
   const keys = taskMetrics(exp.target.task);
   const ci = { method: 't' as const, level: exp.ciLevel };
   const rows: LmMethodSummary[] = [];
-  const missing: string[] = [];
+  const { chosen, missing } = selectLmResults(exp, results);
   for (const size of exp.target.trainSizes) {
     for (const m of exp.methods.filter((x) => runsAt(x, size))) {
-      const rs = results
-        .filter((r) => r.trainSize === size && r.method === m.name)
-        .sort((a, b) => a.seed - b.seed);
-      for (const s of exp.seeds) {
-        if (!rs.some((r) => r.seed === s)) missing.push(`n=${size} ${m.name} seed ${s}`);
-      }
+      const rs = chosen.filter((r) => r.trainSize === size && r.method === m.name);
       if (rs.length === 0) continue;
       // Cross-lingual runs also score the held-out items in the training language (jobs.ts).
       const reference = keys
@@ -110,6 +182,8 @@ export function computeLmSummary(
         frozenUnchanged: rs.every((r) => r.frozenParameters === 0)
           ? null
           : rs.every((r) => r.frozenChanged.length === 0),
+        lr: rs.map((r) => r.lr ?? null),
+        ...lrSearchOf(exp, m, rs, results, keys[0]!),
       });
     }
   }
@@ -127,7 +201,49 @@ export function computeLmSummary(
   };
 }
 
+/** Per rate of a searched grid: mean validation headline over the reported seeds, and picks. */
+function lrSearchOf(
+  exp: LmExperiment,
+  m: LmExperiment['methods'][number],
+  chosen: readonly LmJobResult[],
+  results: readonly LmJobResult[],
+  headline: string,
+): Pick<LmMethodSummary, 'lrSearch'> {
+  const grid = lrsOf(exp, m);
+  if (grid.length < 2) return {};
+  const seeds = new Set(chosen.map((r) => r.seed));
+  const size = chosen[0]!.trainSize;
+  return {
+    lrSearch: grid.map((lr) => {
+      const v = results
+        .filter((r) => r.trainSize === size && r.method === m.name && r.lr === lr)
+        .filter((r) => seeds.has(r.seed))
+        .map((r) => r.validation?.[headline] ?? NaN);
+      return {
+        lr,
+        validation: v.reduce((a, b) => a + b, 0) / v.length,
+        picked: chosen.filter((r) => r.lr === lr).length,
+      };
+    }),
+  };
+}
+
 const fmt = (x: number, digits: number): string => x.toFixed(digits);
+
+/** A learning rate as written in configs (3e-4, 0.01). */
+export function formatLr(lr: number): string {
+  return lr < 1e-3 ? lr.toExponential() : String(lr);
+}
+
+/** The learning rates of a row: one, or each seed's pick (the grid search). */
+export function formatLrs(lrs: readonly (number | null)[]): string {
+  const known = lrs.filter((x): x is number => x !== null);
+  if (known.length === 0) return '—';
+  const distinct = [...new Set(known)];
+  return distinct.length === 1 && known.length === lrs.length
+    ? formatLr(distinct[0]!)
+    : lrs.map((x) => (x === null ? '?' : formatLr(x))).join(', ');
+}
 
 export function formatLmEstimate(e: Estimate, digits = 2): string {
   if (e.lower === null || e.upper === null) return fmt(e.mean, digits);
@@ -159,6 +275,7 @@ export function lmSummaryMarkdown(s: LmSummary): string {
       'method',
       'kind',
       'trainable params',
+      'lr',
       ...keys.map((k) => `${k} at end`),
       `${keys[0]} at step 0`,
       ...(withReference ? [`${keys[0]} in the training language`] : []),
@@ -172,6 +289,7 @@ export function lmSummaryMarkdown(s: LmSummary): string {
           r.name,
           r.kind,
           `${count(r.params.trainable)} (${r.params.percent.toFixed(r.params.percent < 1 ? 2 : 1)}%)`,
+          formatLrs(r.lr),
           ...keys.map((k) => formatLmEstimate(r.final[k]!, digits)),
           formatLmEstimate(r.initial[keys[0]!]!, digits),
           ...(withReference ? [ref ? formatLmEstimate(ref, digits) : '—'] : []),
@@ -180,6 +298,20 @@ export function lmSummaryMarkdown(s: LmSummary): string {
       );
     }
     out.push('');
+    const searched = s.rows.filter((x) => x.trainSize === size && x.lrSearch !== undefined);
+    if (searched.length > 0) {
+      out.push(
+        `LR search (mean validation ${s.headline} over seeds; picks: seeds whose validation chose the rate):`,
+        '',
+      );
+      for (const r of searched) {
+        const cells = r.lrSearch!.map(
+          (g) => `${formatLr(g.lr)}: ${fmt(g.validation, digits)} (${g.picked})`,
+        );
+        out.push(`- ${r.name}: ${cells.join('; ')}`);
+      }
+      out.push('');
+    }
   }
   if (s.missing.length > 0) out.push(`Missing jobs: ${s.missing.join('; ')}.`, '');
   return out.join('\n');
@@ -198,6 +330,8 @@ export async function finalizeLmRun(
   results: readonly LmJobResult[],
 ): Promise<{ summary: LmSummary; plots: string[] }> {
   const summary = computeLmSummary(id, exp, data, results);
+  // The curves plotted are the reported jobs' (each seed's chosen learning rate).
+  const chosen = selectLmResults(exp, results).chosen;
   await writeFileAtomic(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFileAtomic(join(dir, 'summary.md'), `# ${exp.name}\n\n${lmSummaryMarkdown(summary)}`);
   const { learningCurvesSvg } = await import('../plots.js');
@@ -210,7 +344,7 @@ export async function finalizeLmRun(
   const from = exp.target.task === 'causal-lm' ? 1 : 0;
   for (const size of exp.target.trainSizes) {
     const bands = exp.methods.flatMap((m) => {
-      const rs = results.filter((r) => r.trainSize === size && r.method === m.name);
+      const rs = chosen.filter((r) => r.trainSize === size && r.method === m.name);
       if (rs.length === 0) return [];
       const curves = rs.map((r) => ({
         steps: r.curve.slice(from).map((p) => p.step),

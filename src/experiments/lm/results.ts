@@ -12,7 +12,7 @@ import { basename, join, relative } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
 import { parseExperimentYaml } from '../schema.js';
 import { mdTable } from '../report.js';
-import { formatLmEstimate, lmJobResultSchema, type LmSummary } from './report.js';
+import { formatLmEstimate, formatLrs, lmJobResultSchema, type LmSummary } from './report.js';
 import { lmConfigHash } from './runner.js';
 import { loadLmExperiment, validateLmExperiment, type LmExperiment } from './schema.js';
 
@@ -92,6 +92,8 @@ function rowsOf(dir: string, s: LmSummary): string[][] {
       share === null ? '—' : `${(100 * share).toFixed(0)}%`,
       `${r.params.percent.toFixed(r.params.percent < 1 ? 2 : 1)}%`,
       secs === null ? '—' : `${secs.toFixed(0)} s`,
+      // Summaries written before the LR search have no rates.
+      formatLrs((r.lr as (number | null)[] | undefined) ?? []),
     ];
   });
 }
@@ -129,13 +131,23 @@ export async function lmResultsSection(
   const lines = [
     '## LM transfer',
     '',
-    'The language-model transfer experiments of experiments/lm/ (docs/lm-transfer.md), from the newest complete run of each config made with `osmosis lm` (this command reads those runs and never starts one). Metrics are means over seeds at the end of the target budget with 95% intervals; "of full" is the headline metric as a share of full fine-tuning\'s (for perplexity, full\'s over the method\'s), which PEFT aims to keep at 95% or more with at most 5% of the weights trainable; "s per job" is the mean time of one seed\'s target training and evaluations (pretraining not included).',
+    'The language-model transfer experiments of experiments/lm/ (docs/lm-transfer.md), from the newest complete run of each config made with `osmosis lm` (this command reads those runs and never starts one). Metrics are means over seeds at the end of the target budget with 95% intervals; "of full" is the headline metric as a share of full fine-tuning\'s (for perplexity, full\'s over the method\'s), which PEFT aims to keep at 95% or more with at most 5% of the weights trainable; "s per job" is the mean time of one seed\'s target training and evaluations (pretraining not included); "lr" is the learning rate, one per seed where each seed picked its own on a validation split of its training budget (an `lrGrid`).',
     '',
   ];
   if (rows.length > 0) {
     lines.push(
       mdTable({
-        head: ['experiment', 'task', 'n', 'method', 'metric', 'of full', 'trainable', 's per job'],
+        head: [
+          'experiment',
+          'task',
+          'n',
+          'method',
+          'metric',
+          'of full',
+          'trainable',
+          's per job',
+          'lr',
+        ],
         rows,
       }),
       '',

@@ -22,11 +22,16 @@ import { writeFileAtomic } from '../../core/io/atomic.js';
 import { Generator } from '../../core/rng.js';
 import { BertForMaskedLM, GPT2LMHeadModel, type PreTrainedModel } from '../../models/index.js';
 import { PreTrainedTokenizer, trainTokenizer } from '../../text/index.js';
-import { causalLmCollator, Trainer, type DataCollator } from '../../train/index.js';
+import {
+  causalLmCollator,
+  Trainer,
+  type ComputeMetrics,
+  type DataCollator,
+} from '../../train/index.js';
 import { MetricsLog } from '../run-dir.js';
 import { parseExperimentYaml } from '../schema.js';
 import type { QaFeature } from '../../data/index.js';
-import { loadLmCorpus, splitCorpus, trainSubset, type LmSplit } from './data.js';
+import { loadLmCorpus, splitCorpus, trainSubset, type LmSplit, type TextItem } from './data.js';
 import {
   buildJobModel,
   changedParameters,
@@ -47,8 +52,21 @@ import {
   qaMetrics,
 } from './qa.js';
 import { languageAdaptersFor } from './madx.js';
-import { finalizeLmRun, lmJobResultSchema, type LmJobResult, type LmSummary } from './report.js';
-import { loadLmExperiment, runsAt, validateLmExperiment, type LmExperiment } from './schema.js';
+import {
+  finalizeLmRun,
+  formatLr,
+  lmJobResultSchema,
+  type LmJobResult,
+  type LmSummary,
+} from './report.js';
+import {
+  loadLmExperiment,
+  lrsOf,
+  runsAt,
+  validateLmExperiment,
+  validationCount,
+  type LmExperiment,
+} from './schema.js';
 
 export interface LmRunOptions {
   /** Folder holding run folders (default 'runs'). */
@@ -83,8 +101,16 @@ export function lmConfigHash(exp: LmExperiment): string {
   return createHash('sha256').update(JSON.stringify(exp)).digest('hex');
 }
 
-export function lmResultPath(dir: string, size: number, method: string, seed: number): string {
-  return join(dir, 'results', `n${size}`, method, `seed-${seed}.json`);
+/** A job's result file; `lr` names one rate of a method's grid (one-rate methods leave it out). */
+export function lmResultPath(
+  dir: string,
+  size: number,
+  method: string,
+  seed: number,
+  lr?: number,
+): string {
+  const at = lr === undefined ? '' : `-lr-${formatLr(lr)}`;
+  return join(dir, 'results', `n${size}`, method, `seed-${seed}${at}.json`);
 }
 
 /** Start a new run of a config file. */
@@ -294,81 +320,135 @@ async function execute(
         }
       : undefined;
     const results: LmJobResult[] = [];
-    const total =
-      t.trainSizes.reduce((n, size) => n + exp.methods.filter((m) => runsAt(m, size)).length, 0) *
-      exp.seeds.length;
+    // Examples of a task, with the SQuAD metrics of their own items for QA.
+    const examples = (
+      items: TextItem[],
+      what: string,
+    ): { data: unknown[]; computeMetrics?: ComputeMetrics } => {
+      if (qa) {
+        const features = qaDataset(tok, items, exp);
+        return { data: features, computeMetrics: qaMetrics(items, features) };
+      }
+      if (cls) return { data: classificationDataset(tok, items, split.labels, t.maxLength) };
+      return { data: lmDataset(tok, items, exp.model.blockSize, what).examples };
+    };
+    const jobsOf = (size: number): number =>
+      exp.methods.filter((m) => runsAt(m, size)).reduce((n, m) => n + lrsOf(exp, m).length, 0);
+    const total = t.trainSizes.reduce((n, size) => n + jobsOf(size), 0) * exp.seeds.length;
     let k = 0;
     let ran = 0;
     for (const size of t.trainSizes) {
       for (const method of exp.methods.filter((m) => runsAt(m, size))) {
+        const grid = lrsOf(exp, method);
         for (const seed of exp.seeds) {
-          k++;
-          const path = lmResultPath(dir, size, method.name, seed);
-          const done = readResult(path);
-          if (done) {
-            results.push(done);
-            continue;
-          }
-          const tag = `[${k}/${total}] n=${size} ${method.name} seed ${seed}`;
           const items = trainSubset(split.pool, seed, size);
-          const train = qa
-            ? qaDataset(tok, items, exp)
-            : cls
-              ? classificationDataset(tok, items, split.labels, t.maxLength)
-              : lmDataset(tok, items, exp.model.blockSize, `target budget n=${size}`).examples;
-          const job = buildJobModel(
-            exp,
-            method,
-            pretrained,
-            tok,
-            seed,
-            split.labels.length,
-            languageAdapters,
-          );
-          const before = snapshot(job.frozen);
-          const start = performance.now();
-          const headline = taskMetrics(t.task)[0]!;
-          const curve = await trainJob({
-            exp,
-            job,
-            train,
-            evalSet,
-            padId: tok.eosTokenId ?? tok.padTokenId!,
-            ...(qaTask ? { qa: qaTask } : {}),
-            ...(reference ? { reference } : {}),
-            lr: method.lr ?? t.lr,
-            seed,
-            outputDir: join(dir, 'jobs', `n${size}`, method.name, `seed-${seed}`),
-            onEval: (p) => {
-              metrics.append({ type: 'eval', size, method: method.name, seed, ...p });
-              const s = ((performance.now() - start) / 1000).toFixed(0);
-              log(
-                `${tag}: step ${p.step}/${t.steps} ${headline} ${p.metrics[headline]!.toFixed(3)} (${s} s)\n`,
-              );
-            },
-          });
-          const changed = changedParameters(job.frozen, before);
-          const result: LmJobResult = {
-            format: 'osmosis-lm-job',
-            version: 1,
-            method: method.name,
-            kind: method.kind,
-            seed,
-            trainSize: size,
-            trainExamples: train.length,
-            params: { trainable: job.trainable, total: job.total },
-            frozenParameters: job.frozen.length,
-            frozenChanged: changed,
-            curve,
-            seconds: (performance.now() - start) / 1000,
-          };
-          fs.mkdirSync(join(path, '..'), { recursive: true });
-          metrics.flush();
-          await writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
-          results.push(result);
-          ran++;
-          if (changed.length > 0)
-            log(`${tag}: WARNING frozen weights changed: ${changed.join(', ')}\n`);
+          // The validation split is the end of the seed's budget; every method trains on the rest.
+          const nVal = validationCount(exp, size);
+          const trainItems = items.slice(0, size - nVal);
+          for (const lr of grid) {
+            k++;
+            const path = lmResultPath(
+              dir,
+              size,
+              method.name,
+              seed,
+              grid.length > 1 ? lr : undefined,
+            );
+            const done = readResult(path);
+            if (done) {
+              results.push(done);
+              continue;
+            }
+            const lrTag = grid.length > 1 ? ` lr ${formatLr(lr)}` : '';
+            const tag = `[${k}/${total}] n=${size} ${method.name} seed ${seed}${lrTag}`;
+            const train = examples(trainItems, `target budget n=${size}`).data;
+            const validation =
+              nVal > 0 ? examples(items.slice(size - nVal), `validation split of n=${size}`) : null;
+            const job = buildJobModel(
+              exp,
+              method,
+              pretrained,
+              tok,
+              seed,
+              split.labels.length,
+              languageAdapters,
+            );
+            const before = snapshot(job.frozen);
+            const start = performance.now();
+            const headline = taskMetrics(t.task)[0]!;
+            let scored: Record<string, number> | undefined;
+            const curve = await trainJob({
+              exp,
+              job,
+              train,
+              evalSet,
+              padId: tok.eosTokenId ?? tok.padTokenId!,
+              ...(qaTask ? { qa: qaTask } : {}),
+              ...(reference ? { reference } : {}),
+              ...(validation
+                ? {
+                    validation: {
+                      dataset: validation.data,
+                      ...(validation.computeMetrics
+                        ? { computeMetrics: validation.computeMetrics }
+                        : {}),
+                    },
+                  }
+                : {}),
+              onValidation: (m) => (scored = m),
+              lr,
+              seed,
+              outputDir: join(
+                dir,
+                'jobs',
+                `n${size}`,
+                method.name,
+                `seed-${seed}${lrTag.replace(' lr ', '-lr-')}`,
+              ),
+              onEval: (p) => {
+                metrics.append({ type: 'eval', size, method: method.name, seed, lr, ...p });
+                const s = ((performance.now() - start) / 1000).toFixed(0);
+                log(
+                  `${tag}: step ${p.step}/${t.steps} ${headline} ${p.metrics[headline]!.toFixed(3)} (${s} s)\n`,
+                );
+              },
+            });
+            if (scored !== undefined) {
+              metrics.append({
+                type: 'validation',
+                size,
+                method: method.name,
+                seed,
+                lr,
+                ...scored,
+              });
+              log(`${tag}: validation ${headline} ${scored[headline]!.toFixed(3)}\n`);
+            }
+            const changed = changedParameters(job.frozen, before);
+            const result: LmJobResult = {
+              format: 'osmosis-lm-job',
+              version: 1,
+              method: method.name,
+              kind: method.kind,
+              seed,
+              trainSize: size,
+              trainExamples: train.length,
+              params: { trainable: job.trainable, total: job.total },
+              frozenParameters: job.frozen.length,
+              frozenChanged: changed,
+              curve,
+              seconds: (performance.now() - start) / 1000,
+              lr,
+              ...(scored !== undefined ? { validation: scored } : {}),
+            };
+            fs.mkdirSync(join(path, '..'), { recursive: true });
+            metrics.flush();
+            await writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
+            results.push(result);
+            ran++;
+            if (changed.length > 0)
+              log(`${tag}: WARNING frozen weights changed: ${changed.join(', ')}\n`);
+          }
         }
       }
       // A summary after each size: a long run shows its results as they come.

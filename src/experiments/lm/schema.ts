@@ -84,7 +84,7 @@ const tokenizerSchema = z
 
 const modelSchema = z
   .object({
-    /** gpt2 pretrains as a causal LM; bert by masked LM (question answering needs bert). */
+    /** gpt2 pretrains as a causal LM, bert by masked LM (bert runs question answering only). */
     family: z.enum(['gpt2', 'bert']).default('gpt2'),
     dModel: int.positive().default(128),
     layers: int.positive().default(2),
@@ -118,8 +118,19 @@ const targetSchema = z
   .object({
     ...phase,
     task: z.enum(['causal-lm', 'classification', 'question-answering']),
-    /** Learning rate of every method that does not set its own. */
+    /** Learning rate of every method that does not set its own (unused when lrGrid is set). */
     lr: lr.default(1e-3),
+    /**
+     * Learning rates searched by every method that sets neither lr nor lrGrid: each is trained
+     * with every rate and the one best on the validation split is reported (needs
+     * validationFraction).
+     */
+    lrGrid: z.array(lr).min(1).optional(),
+    /**
+     * Share of each seed's training budget held out as its validation split (the LR search picks
+     * on it); every method then trains on the rest, so all see the same examples.
+     */
+    validationFraction: z.number().gt(0).lt(1).optional(),
     /** Target training examples per run; more than one value gives a data-size curve. */
     trainSizes: z.array(int.positive()).min(1),
     /** Held-out target examples, the same for every method, seed and size. */
@@ -145,6 +156,8 @@ const languageAdaptersSchema = z
 const methodBase = {
   name: slug,
   lr: lr.optional(),
+  /** This method's learning-rate search (instead of lr): see target.lrGrid. */
+  lrGrid: z.array(lr).min(1).optional(),
   /** The target.trainSizes this method runs at (default: all of them). */
   sizes: z.array(int.positive()).min(1).optional(),
 };
@@ -202,6 +215,19 @@ export function runsAt(method: LmMethod, size: number): boolean {
 }
 export type LmExperiment = Omit<z.infer<typeof topSchema>, 'seeds'> & { seeds: number[] };
 
+/** The learning rates a method trains with: its grid, its lr, the target's grid or lr. */
+export function lrsOf(exp: Pick<LmExperiment, 'target'>, method: LmMethod): number[] {
+  if (method.lrGrid !== undefined) return method.lrGrid;
+  if (method.lr !== undefined) return [method.lr];
+  return exp.target.lrGrid ?? [exp.target.lr];
+}
+
+/** Examples of a training budget of `size` held out for validation (0 without validation). */
+export function validationCount(exp: Pick<LmExperiment, 'target'>, size: number): number {
+  const f = exp.target.validationFraction;
+  return f === undefined ? 0 : Math.round(size * f);
+}
+
 /** Validate a parsed config; returns it with defaults filled in and paths resolved. */
 export function validateLmExperiment(
   raw: unknown,
@@ -231,10 +257,10 @@ export function validateLmExperiment(
     issues.push({ path: ['target', 'trainSizes'], message: 'sizes repeat' });
   }
   const qa = c.target.task === 'question-answering';
-  if (qa !== (c.model.family === 'bert')) {
+  if (!qa && c.model.family === 'bert') {
     issues.push({
       path: ['model', 'family'],
-      message: `target.task '${c.target.task}' runs on ${qa ? "'bert'" : "'gpt2'"}, got '${c.model.family}'`,
+      message: `target.task '${c.target.task}' runs on 'gpt2', got 'bert' (bert runs question answering)`,
     });
   }
   if (qa !== (c.data.corpus === 'debian-qa' || c.data.corpus === 'squad')) {
@@ -287,6 +313,12 @@ export function validateLmExperiment(
     }
     if (m.kind === 'peft' || m.kind === 'madx')
       issues.push(...peftIssues(m.peft, ['methods', i, 'peft']));
+    if (m.lr !== undefined && m.lrGrid !== undefined) {
+      issues.push({
+        path: ['methods', i, 'lrGrid'],
+        message: 'set either lr or lrGrid, not both',
+      });
+    }
     for (const size of m.sizes ?? []) {
       if (!c.target.trainSizes.includes(size)) {
         issues.push({
@@ -296,6 +328,32 @@ export function validateLmExperiment(
       }
     }
   });
+  const grids: [(string | number)[], number[] | undefined][] = [
+    [['target', 'lrGrid'], c.target.lrGrid],
+    ...c.methods.map((m, i): [(string | number)[], number[] | undefined] => [
+      ['methods', i, 'lrGrid'],
+      m.lrGrid,
+    ]),
+  ];
+  for (const [at, grid] of grids) {
+    if (grid === undefined) continue;
+    if (new Set(grid).size !== grid.length)
+      issues.push({ path: at, message: `learning rates repeat: ${grid.join(', ')}` });
+    if (grid.length > 1 && c.target.validationFraction === undefined)
+      issues.push({
+        path: at,
+        message: `${grid.length} learning rates need target.validationFraction: the validation split they are picked on`,
+      });
+  }
+  for (const size of c.target.trainSizes) {
+    const v = validationCount(c, size);
+    if (c.target.validationFraction !== undefined && (v < 1 || v >= size)) {
+      issues.push({
+        path: ['target', 'validationFraction'],
+        message: `${c.target.validationFraction} of trainSize ${size} leaves ${v} validation and ${size - v} training examples; each needs at least 1`,
+      });
+    }
+  }
   if (issues.length > 0) throw new ExperimentConfigError(file, issues);
   const files: Partial<Record<'file' | 'train' | 'dev', string>> = {};
   for (const k of ['file', 'train', 'dev'] as const) {

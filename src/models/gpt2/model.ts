@@ -186,7 +186,8 @@ export class GPT2Block extends Module {
   }
 }
 
-const GPT2_IGNORED = [/(^|\.)attn\.(masked_)?bias$/];
+/** Checkpoint keys GPT-2 classes skip: the legacy attention-mask buffers of hub checkpoints. */
+export const GPT2_IGNORED = [/(^|\.)attn\.(masked_)?bias$/];
 
 export class GPT2Model extends PreTrainedModel {
   static override readonly spec: ArchitectureSpec = {

@@ -77,7 +77,8 @@ describe('osmosis lm: question answering', () => {
     expect(loraRow).toContain(`| ${((100 * lora) / full).toFixed(0)}%`);
     expect(loraRow).toContain(`${rows.lora!.params.percent.toFixed(1)}%`);
     expect(loraRow).toMatch(/F1 [0-9.]+ \[.*\]; EM /);
-    expect(text).toMatch(/\| full +\| F1 .*\| — +\| 100\.0% +\| \d+ s/);
+    expect(text).toMatch(/\| full +\| F1 .*\| — +\| 100\.0% +\| \d+ s +\| 0\.001 +\|/);
+    expect(loraRow).toMatch(/\| 0\.01 +\|$/);
     expect(text).toContain(
       `No complete run under the runs folder: \`other-qa\` (\`osmosis lm ${relative(process.cwd(), join(dir, 'other.yaml'))}\`)`,
     );
@@ -85,6 +86,36 @@ describe('osmosis lm: question answering', () => {
     writeFileSync(join(dir, 'exp.yaml'), tinyQaConfig(METHODS).replace('steps: 4,', 'steps: 6,'));
     const changed = await lmResultsSection(dir, join(dir, 'runs'));
     expect(changed.entries[0]!.runId).toBeNull();
+  });
+});
+
+describe('osmosis lm: question answering from a GPT-2', () => {
+  it('pretrains a causal LM and answers with GPT2ForQuestionAnswering', async () => {
+    const dir = tempDir('qa-gpt2');
+    writeTinySquad(dir);
+    const methods = `  - { name: full, kind: full }
+  - { name: lora, kind: peft, lr: 0.01, peft: { peft_type: LORA, r: 2, target_modules: [c_attn] } }
+  - { name: adapter, kind: peft, peft: { peft_type: BOTTLENECK, reduction_factor: 4 } }`;
+    writeFileSync(
+      join(dir, 'exp.yaml'),
+      tinyQaConfig(methods).replace('family: bert', 'family: gpt2').replace('seeds: 2', 'seeds: 1'),
+    );
+    const out = await runLmExperiment(join(dir, 'exp.yaml'), { out: join(dir, 'runs') });
+    expect(out.ran).toBe(3);
+    const config = JSON.parse(readFileSync(join(out.runDir, 'pretrained/config.json'), 'utf8'));
+    expect(config.architectures).toEqual(['GPT2LMHeadModel']);
+    const rows = Object.fromEntries(out.summary.rows.map((x) => [x.name, x]));
+    // The span head: Linear(16, 2) with bias, as transformers' GPT2ForQuestionAnswering.
+    const head = 34;
+    // LoRA r 2 on c_attn (16 -> 48): 2 x 16 + 48 x 2, plus the head.
+    expect(rows.lora!.params.trainable).toBe(2 * 16 + 48 * 2 + head);
+    for (const r of Object.values(rows)) {
+      expect(r.final.f1!.mean).toBeGreaterThanOrEqual(0);
+      expect(r.final.f1!.mean).toBeLessThanOrEqual(100);
+    }
+    for (const name of ['lora', 'adapter']) expect(rows[name]!.frozenUnchanged).toBe(true);
+    // Every method starts from the same pretrained body, each with a fresh head of one seed.
+    expect(rows.lora!.initial.f1!.mean).toBe(rows.full!.initial.f1!.mean);
   });
 });
 
@@ -108,15 +139,14 @@ describe('LM experiment config: question answering', () => {
     expect(exp.data.qa).toEqual({ devSize: 1000, distractors: 2, maxParagraphChars: 500 });
   });
 
-  it('refuses QA on gpt2, gpt2 tasks on bert, QA without a QA corpus, missing files', () => {
-    expect(check(tinyQaConfig(METHODS).replace('family: bert', 'family: gpt2'))).toMatch(
-      /model\.family: target\.task 'question-answering' runs on 'bert', got 'gpt2'/,
-    );
+  it('refuses gpt2 tasks on bert, QA without a QA corpus, missing files', () => {
     expect(
       check(
         tinyConfig('classification', METHODS).replace('dModel: 16', 'family: bert, dModel: 16'),
       ),
-    ).toMatch(/target\.task 'classification' runs on 'gpt2', got 'bert'/);
+    ).toMatch(
+      /target\.task 'classification' runs on 'gpt2', got 'bert' \(bert runs question answering\)/,
+    );
     expect(
       check(
         tinyConfig('classification', METHODS).replace(

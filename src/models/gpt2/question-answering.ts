@@ -1,0 +1,73 @@
+/**
+ * GPT-2 with an extractive question-answering head: Hugging Face's GPT2ForQuestionAnswering
+ * (`transformer` + `qa_outputs`, a Linear(n_embd, 2) with bias), start and end logits per token
+ * and BERT's span loss, with the same module names so checkpoints map one-to-one. A causal model
+ * sees only the tokens before each position, so the question goes before the context.
+ */
+import { reshape, slice } from '../../core/index.js';
+import { Linear } from '../../nn/index.js';
+import { questionAnsweringLoss } from '../common/losses.js';
+import type { QuestionAnsweringInputs, QuestionAnsweringOutput } from '../common/outputs.js';
+import {
+  dropoutRng,
+  PreTrainedModel,
+  type ArchitectureSpec,
+  type ModelOptions,
+} from '../common/pretrained.js';
+import { registerArchitecture } from '../registry.js';
+import { parseGPT2Config, type GPT2Config, type GPT2ConfigInput } from './config.js';
+import { GPT2_IGNORED, GPT2Model } from './model.js';
+
+export class GPT2ForQuestionAnswering extends PreTrainedModel {
+  static override readonly spec: ArchitectureSpec = {
+    architecture: 'GPT2ForQuestionAnswering',
+    modelType: 'gpt2',
+    task: 'question-answering',
+    baseModelPrefix: 'transformer',
+  };
+  readonly config: GPT2Config;
+  transformer: GPT2Model;
+  qa_outputs: Linear;
+
+  constructor(config: Partial<GPT2ConfigInput> = {}, options: ModelOptions = {}) {
+    super();
+    const parsed = parseGPT2Config(config, options);
+    this.config = parsed.config;
+    this.configExtras = parsed.extras;
+    this.transformer = new GPT2Model(this.config, { rng: dropoutRng(options), skipInit: true });
+    this.qa_outputs = new Linear(this.config.n_embd, 2, { skipInit: true });
+    this.initialize(options);
+  }
+
+  override ignoredCheckpointKeys(): RegExp[] {
+    // A GPT2LMHeadModel checkpoint starts a QA model: its (tied) lm_head is not needed.
+    return [...GPT2_IGNORED, /^lm_head\.weight$/];
+  }
+
+  protected override initStdFor(name: string): number | undefined {
+    return name.endsWith('c_proj.weight')
+      ? this.config.initializer_range / Math.sqrt(2 * this.config.n_layer)
+      : undefined;
+  }
+
+  /** Span start and end logits [B, T]; loss from startPositions/endPositions when given. */
+  forward(inputs: QuestionAnsweringInputs): QuestionAnsweringOutput {
+    const { lastHiddenState } = this.transformer.forward(inputs);
+    const logits = this.qa_outputs.forward(lastHiddenState);
+    const [B, T] = logits.shape;
+    const startLogits = reshape(slice(logits, 2, 0, 1), [B, T]);
+    const endLogits = reshape(slice(logits, 2, 1, 2), [B, T]);
+    const out: QuestionAnsweringOutput = { logits, startLogits, endLogits };
+    if (inputs.startPositions && inputs.endPositions) {
+      out.loss = questionAnsweringLoss(
+        startLogits,
+        endLogits,
+        inputs.startPositions,
+        inputs.endPositions,
+      );
+    }
+    return out;
+  }
+}
+
+registerArchitecture(GPT2ForQuestionAnswering);
