@@ -1,7 +1,11 @@
-import { reshape, slice, zeros, type Generator, type Tensor } from '../../core/index.js';
+import { zeros, type Generator, type Tensor } from '../../core/index.js';
 import { Dropout, LayerNorm, Linear, Module, Parameter } from '../../nn/index.js';
 import { hfActivation } from '../common/activations.js';
-import { questionAnsweringLoss, sequenceClassificationLoss, tokenLoss } from '../common/losses.js';
+import {
+  questionAnsweringOutput,
+  sequenceClassificationLoss,
+  tokenLoss,
+} from '../common/losses.js';
 import type {
   MaskedLMInputs,
   MaskedLMOutput,
@@ -235,20 +239,7 @@ export class BertForQuestionAnswering extends BertHead {
   /** Span start and end logits [B, T]; loss from startPositions/endPositions when given. */
   forward(inputs: QuestionAnsweringInputs): QuestionAnsweringOutput {
     const { lastHiddenState } = this.bert.forward(inputs);
-    const logits = this.qa_outputs.forward(lastHiddenState);
-    const [B, T] = logits.shape;
-    const startLogits = reshape(slice(logits, 2, 0, 1), [B, T]);
-    const endLogits = reshape(slice(logits, 2, 1, 2), [B, T]);
-    const out: QuestionAnsweringOutput = { logits, startLogits, endLogits };
-    if (inputs.startPositions && inputs.endPositions) {
-      out.loss = questionAnsweringLoss(
-        startLogits,
-        endLogits,
-        inputs.startPositions,
-        inputs.endPositions,
-      );
-    }
-    return out;
+    return questionAnsweringOutput(this.qa_outputs.forward(lastHiddenState), inputs);
   }
 }
 

@@ -19,6 +19,7 @@ import {
   Tensor,
   ValueError,
 } from '../../core/index.js';
+import type { QuestionAnsweringInputs, QuestionAnsweringOutput } from './outputs.js';
 
 /**
  * The losses of Hugging Face's heads, with its semantics: -100 labels are ignored, causal LM
@@ -82,6 +83,29 @@ export function sequenceClassificationLoss(
 export function bceWithLogits(logits: Tensor, targets: Tensor): Tensor {
   const softplusNegAbs = log(addScalar(exp(neg(abs(logits))), 1));
   return mean(add(sub(relu(logits), mul(logits, targets)), softplusNegAbs));
+}
+
+/**
+ * The extractive-QA head's outputs from its [B, T, 2] logits (qa_outputs of BERT and GPT-2 alike):
+ * start and end logits [B, T], and the span loss when the inputs carry start and end positions.
+ */
+export function questionAnsweringOutput(
+  logits: Tensor,
+  inputs: QuestionAnsweringInputs,
+): QuestionAnsweringOutput {
+  const [B, T] = logits.shape;
+  const startLogits = reshape(slice(logits, 2, 0, 1), [B, T]);
+  const endLogits = reshape(slice(logits, 2, 1, 2), [B, T]);
+  const out: QuestionAnsweringOutput = { logits, startLogits, endLogits };
+  if (inputs.startPositions && inputs.endPositions) {
+    out.loss = questionAnsweringLoss(
+      startLogits,
+      endLogits,
+      inputs.startPositions,
+      inputs.endPositions,
+    );
+  }
+  return out;
 }
 
 /**

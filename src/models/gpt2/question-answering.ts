@@ -4,9 +4,8 @@
  * and BERT's span loss, with the same module names so checkpoints map one-to-one. A causal model
  * sees only the tokens before each position, so the question goes before the context.
  */
-import { reshape, slice } from '../../core/index.js';
 import { Linear } from '../../nn/index.js';
-import { questionAnsweringLoss } from '../common/losses.js';
+import { questionAnsweringOutput } from '../common/losses.js';
 import type { QuestionAnsweringInputs, QuestionAnsweringOutput } from '../common/outputs.js';
 import {
   dropoutRng,
@@ -53,20 +52,7 @@ export class GPT2ForQuestionAnswering extends PreTrainedModel {
   /** Span start and end logits [B, T]; loss from startPositions/endPositions when given. */
   forward(inputs: QuestionAnsweringInputs): QuestionAnsweringOutput {
     const { lastHiddenState } = this.transformer.forward(inputs);
-    const logits = this.qa_outputs.forward(lastHiddenState);
-    const [B, T] = logits.shape;
-    const startLogits = reshape(slice(logits, 2, 0, 1), [B, T]);
-    const endLogits = reshape(slice(logits, 2, 1, 2), [B, T]);
-    const out: QuestionAnsweringOutput = { logits, startLogits, endLogits };
-    if (inputs.startPositions && inputs.endPositions) {
-      out.loss = questionAnsweringLoss(
-        startLogits,
-        endLogits,
-        inputs.startPositions,
-        inputs.endPositions,
-      );
-    }
-    return out;
+    return questionAnsweringOutput(this.qa_outputs.forward(lastHiddenState), inputs);
   }
 }
 
