@@ -30,7 +30,6 @@ import {
 } from '../../train/index.js';
 import { MetricsLog } from '../run-dir.js';
 import { parseExperimentYaml } from '../schema.js';
-import type { QaFeature } from '../../data/index.js';
 import { loadLmCorpus, splitCorpus, trainSubset, type LmSplit, type TextItem } from './data.js';
 import {
   buildJobModel,
@@ -305,21 +304,6 @@ async function execute(
     const t = exp.target;
     const cls = t.task === 'classification';
     const qa = t.task === 'question-answering';
-    const evalSet = qa
-      ? qaDataset(tok, split.evalSet, exp)
-      : cls
-        ? classificationDataset(tok, split.evalSet, split.labels, t.maxLength)
-        : lmDataset(tok, split.evalSet, exp.model.blockSize, 'evaluation set').examples;
-    const reference = split.crossLingual
-      ? classificationDataset(tok, split.crossLingual.reference, split.labels, t.maxLength)
-      : undefined;
-    const qaTask = qa
-      ? {
-          collator: qaDataCollator(tok),
-          computeMetrics: qaMetrics(split.evalSet, evalSet as QaFeature[]),
-        }
-      : undefined;
-    const results: LmJobResult[] = [];
     // Examples of a task, with the SQuAD metrics of their own items for QA.
     const examples = (
       items: TextItem[],
@@ -332,6 +316,15 @@ async function execute(
       if (cls) return { data: classificationDataset(tok, items, split.labels, t.maxLength) };
       return { data: lmDataset(tok, items, exp.model.blockSize, what).examples };
     };
+    const evalExamples = examples(split.evalSet, 'evaluation set');
+    const evalSet = evalExamples.data;
+    const reference = split.crossLingual
+      ? classificationDataset(tok, split.crossLingual.reference, split.labels, t.maxLength)
+      : undefined;
+    const qaTask = qa
+      ? { collator: qaDataCollator(tok), computeMetrics: evalExamples.computeMetrics! }
+      : undefined;
+    const results: LmJobResult[] = [];
     const jobsOf = (size: number): number =>
       exp.methods.filter((m) => runsAt(m, size)).reduce((n, m) => n + lrsOf(exp, m).length, 0);
     const total = t.trainSizes.reduce((n, size) => n + jobsOf(size), 0) * exp.seeds.length;
@@ -345,6 +338,17 @@ async function execute(
           // The validation split is the end of the seed's budget; every method trains on the rest.
           const nVal = validationCount(exp, size);
           const trainItems = items.slice(0, size - nVal);
+          // Tokenized once per seed, when the first of its grid's jobs is not done yet.
+          let data:
+            { train: unknown[]; validation: ReturnType<typeof examples> | null } | undefined;
+          const dataOf = () =>
+            (data ??= {
+              train: examples(trainItems, `target budget n=${size}`).data,
+              validation:
+                nVal > 0
+                  ? examples(items.slice(size - nVal), `validation split of n=${size}`)
+                  : null,
+            });
           for (const lr of grid) {
             k++;
             const path = lmResultPath(
@@ -361,9 +365,7 @@ async function execute(
             }
             const lrTag = grid.length > 1 ? ` lr ${formatLr(lr)}` : '';
             const tag = `[${k}/${total}] n=${size} ${method.name} seed ${seed}${lrTag}`;
-            const train = examples(trainItems, `target budget n=${size}`).data;
-            const validation =
-              nVal > 0 ? examples(items.slice(size - nVal), `validation split of n=${size}`) : null;
+            const { train, validation } = dataOf();
             const job = buildJobModel(
               exp,
               method,
