@@ -189,6 +189,13 @@ export class GPT2Block extends Module {
 /** Checkpoint keys GPT-2 classes skip: the legacy attention-mask buffers of hub checkpoints. */
 export const GPT2_IGNORED = [/(^|\.)attn\.(masked_)?bias$/];
 
+/** GPT-2 scales the residual projections by 1/sqrt(2 n_layer) at init; the rest use the default. */
+function gpt2InitStd(c: GPT2Config, name: string): number | undefined {
+  return name.endsWith('c_proj.weight')
+    ? c.initializer_range / Math.sqrt(2 * c.n_layer)
+    : undefined;
+}
+
 export class GPT2Model extends PreTrainedModel {
   static override readonly spec: ArchitectureSpec = {
     architecture: 'GPT2Model',
@@ -225,10 +232,7 @@ export class GPT2Model extends PreTrainedModel {
   }
 
   protected override initStdFor(name: string): number | undefined {
-    // GPT-2 scales the residual projections by 1/sqrt(2 n_layer) at init.
-    return name.endsWith('c_proj.weight')
-      ? this.config.initializer_range / Math.sqrt(2 * this.config.n_layer)
-      : undefined;
+    return gpt2InitStd(this.config, name);
   }
 
   /** inputIds int32 [B, T] -> hidden states [B, T, n_embd] (the original positional form). */
@@ -281,24 +285,39 @@ export class GPT2Model extends PreTrainedModel {
   }
 }
 
+/**
+ * What GPT-2's task models share (Hugging Face's GPT2PreTrainedModel with its `transformer`): the
+ * parsed config, the body, and GPT-2's init. Subclasses add their head, then call initialize().
+ */
+export abstract class GPT2Head extends PreTrainedModel {
+  readonly config: GPT2Config;
+  transformer: GPT2Model;
+
+  constructor(config: Partial<GPT2ConfigInput>, options: ModelOptions) {
+    super();
+    const parsed = parseGPT2Config(config, options);
+    this.config = parsed.config;
+    this.configExtras = parsed.extras;
+    this.transformer = new GPT2Model(this.config, { rng: dropoutRng(options), skipInit: true });
+  }
+
+  protected override initStdFor(name: string): number | undefined {
+    return gpt2InitStd(this.config, name);
+  }
+}
+
 /** GPT-2 with a language-modelling head tied to the token embedding (unless configured not to). */
-export class GPT2LMHeadModel extends PreTrainedModel {
+export class GPT2LMHeadModel extends GPT2Head {
   static override readonly spec: ArchitectureSpec = {
     architecture: 'GPT2LMHeadModel',
     modelType: 'gpt2',
     task: 'causal-lm',
     baseModelPrefix: 'transformer',
   };
-  readonly config: GPT2Config;
-  transformer: GPT2Model;
   lm_head: Linear;
 
   constructor(config: Partial<GPT2ConfigInput> = {}, options: ModelOptions = {}) {
-    super();
-    const parsed = parseGPT2Config(config, options);
-    this.config = parsed.config;
-    this.configExtras = parsed.extras;
-    this.transformer = new GPT2Model(this.config, { rng: dropoutRng(options), skipInit: true });
+    super(config, options);
     this.lm_head = new Linear(this.config.n_embd, this.config.vocab_size, {
       bias: false,
       skipInit: true,
@@ -315,12 +334,6 @@ export class GPT2LMHeadModel extends PreTrainedModel {
 
   override ignoredCheckpointKeys(): RegExp[] {
     return GPT2_IGNORED;
-  }
-
-  protected override initStdFor(name: string): number | undefined {
-    return name.endsWith('c_proj.weight')
-      ? this.config.initializer_range / Math.sqrt(2 * this.config.n_layer)
-      : undefined;
   }
 
   /**
@@ -345,23 +358,17 @@ export class GPT2LMHeadModel extends PreTrainedModel {
  * GPT-2 with a classification head on the last non-padding token (Hugging Face's
  * GPT2ForSequenceClassification: `score`, no bias; padding found through pad_token_id).
  */
-export class GPT2ForSequenceClassification extends PreTrainedModel {
+export class GPT2ForSequenceClassification extends GPT2Head {
   static override readonly spec: ArchitectureSpec = {
     architecture: 'GPT2ForSequenceClassification',
     modelType: 'gpt2',
     task: 'sequence-classification',
     baseModelPrefix: 'transformer',
   };
-  readonly config: GPT2Config;
-  transformer: GPT2Model;
   score: Linear;
 
   constructor(config: Partial<GPT2ConfigInput> = {}, options: ModelOptions = {}) {
-    super();
-    const parsed = parseGPT2Config(config, options);
-    this.config = parsed.config;
-    this.configExtras = parsed.extras;
-    this.transformer = new GPT2Model(this.config, { rng: dropoutRng(options), skipInit: true });
+    super(config, options);
     this.score = new Linear(this.config.n_embd, this.config.num_labels, {
       bias: false,
       skipInit: true,
@@ -371,12 +378,6 @@ export class GPT2ForSequenceClassification extends PreTrainedModel {
 
   override ignoredCheckpointKeys(): RegExp[] {
     return [...GPT2_IGNORED, /^lm_head\.weight$/];
-  }
-
-  protected override initStdFor(name: string): number | undefined {
-    return name.endsWith('c_proj.weight')
-      ? this.config.initializer_range / Math.sqrt(2 * this.config.n_layer)
-      : undefined;
   }
 
   forward(inputs: SequenceClassificationInputs): SequenceClassifierOutput {

@@ -7,33 +7,22 @@
 import { Linear } from '../../nn/index.js';
 import { questionAnsweringOutput } from '../common/losses.js';
 import type { QuestionAnsweringInputs, QuestionAnsweringOutput } from '../common/outputs.js';
-import {
-  dropoutRng,
-  PreTrainedModel,
-  type ArchitectureSpec,
-  type ModelOptions,
-} from '../common/pretrained.js';
+import type { ArchitectureSpec, ModelOptions } from '../common/pretrained.js';
 import { registerArchitecture } from '../registry.js';
-import { parseGPT2Config, type GPT2Config, type GPT2ConfigInput } from './config.js';
-import { GPT2_IGNORED, GPT2Model } from './model.js';
+import type { GPT2ConfigInput } from './config.js';
+import { GPT2_IGNORED, GPT2Head } from './model.js';
 
-export class GPT2ForQuestionAnswering extends PreTrainedModel {
+export class GPT2ForQuestionAnswering extends GPT2Head {
   static override readonly spec: ArchitectureSpec = {
     architecture: 'GPT2ForQuestionAnswering',
     modelType: 'gpt2',
     task: 'question-answering',
     baseModelPrefix: 'transformer',
   };
-  readonly config: GPT2Config;
-  transformer: GPT2Model;
   qa_outputs: Linear;
 
   constructor(config: Partial<GPT2ConfigInput> = {}, options: ModelOptions = {}) {
-    super();
-    const parsed = parseGPT2Config(config, options);
-    this.config = parsed.config;
-    this.configExtras = parsed.extras;
-    this.transformer = new GPT2Model(this.config, { rng: dropoutRng(options), skipInit: true });
+    super(config, options);
     this.qa_outputs = new Linear(this.config.n_embd, 2, { skipInit: true });
     this.initialize(options);
   }
@@ -41,12 +30,6 @@ export class GPT2ForQuestionAnswering extends PreTrainedModel {
   override ignoredCheckpointKeys(): RegExp[] {
     // A GPT2LMHeadModel checkpoint starts a QA model: its (tied) lm_head is not needed.
     return [...GPT2_IGNORED, /^lm_head\.weight$/];
-  }
-
-  protected override initStdFor(name: string): number | undefined {
-    return name.endsWith('c_proj.weight')
-      ? this.config.initializer_range / Math.sqrt(2 * this.config.n_layer)
-      : undefined;
   }
 
   /** Span start and end logits [B, T]; loss from startPositions/endPositions when given. */
