@@ -93,12 +93,13 @@ export function columnMeans(data: ArrayLike<number>, B: number, K: number): numb
   return out.map((v) => v / Math.max(1, B));
 }
 
-export interface A2TPolicyOptions {
+/** What both A2T mixtures share: the attention network over N frozen sources and a base. */
+export interface A2TMixtureOptions<B extends MLP> {
   /** Observation features of the target. */
   obsDim: number;
   actions: number;
-  /** The base network (a policy over the target's actions, trained from scratch). */
-  base: PolicyNetwork & MLP;
+  /** The base network (over the target's actions), trained from scratch. */
+  base: B;
   sources: SourcePolicy[];
   /** Hidden sizes of the attention network (default [64]). */
   attentionHidden?: readonly number[];
@@ -106,27 +107,20 @@ export interface A2TPolicyOptions {
   rng: Generator;
 }
 
-/** pi_T(.|s): the attention-weighted mixture of N frozen source policies and a base policy. */
-export class A2TPolicy extends Module implements PolicyNetwork {
-  readonly kind = 'discrete' as const;
+/**
+ * The parts of A2T that do not depend on what is mixed (policies or Q-values): the attention
+ * network w(s), the base and the sources, registered in this order (checkpoint key order).
+ */
+export abstract class A2TMixture<B extends MLP> extends Module {
   attention: MLP;
-  base: PolicyNetwork & MLP;
+  base: B;
   /** Registered for their learned maps; each source's own network is frozen and private. */
   sources: ModuleList<SourcePolicy>;
   readonly actions: number;
-  #lastBase: { obs: Tensor; logits: Tensor } | null = null;
-  #sourceCache: { data: Float32Array; rows: number }[] | null = null;
 
-  constructor(o: A2TPolicyOptions) {
+  constructor(who: string, o: A2TMixtureOptions<B>) {
     super();
-    if (o.sources.length === 0) throw new ConfigError('A2TPolicy: need at least one source');
-    for (const s of o.sources) {
-      if (s.outputKind === 'mean') {
-        throw new ConfigError(
-          `A2TPolicy: source '${s.name}' is a Gaussian policy; policy mixing needs categorical sources`,
-        );
-      }
-    }
+    if (o.sources.length === 0) throw new ConfigError(`${who}: need at least one source`);
     this.actions = o.actions;
     this.attention = buildAttention(o.obsDim, o.sources.length + 1, o);
     this.base = o.base;
@@ -138,14 +132,39 @@ export class A2TPolicy extends Module implements PolicyNetwork {
     return [...[...this.sources].map((s) => s.name), 'base'];
   }
 
-  /** log w(s): [B, N + 1]. */
-  logWeights(obs: Tensor): Tensor {
-    return logSoftmax(this.attention.forward(obs), -1);
-  }
-
   /** w(s): [B, N + 1], rows summing to 1. */
   weights(obs: Tensor): Tensor {
     return softmax(this.attention.forward(obs), -1);
+  }
+
+  /** Mean attention weight per component over the rows of `obs`. */
+  meanWeights(obs: Tensor): number[] {
+    return noGrad(() => columnMeans(this.weights(obs).data, obs.shape[0], this.sources.length + 1));
+  }
+}
+
+export type A2TPolicyOptions = A2TMixtureOptions<PolicyNetwork & MLP>;
+
+/** pi_T(.|s): the attention-weighted mixture of N frozen source policies and a base policy. */
+export class A2TPolicy extends A2TMixture<PolicyNetwork & MLP> implements PolicyNetwork {
+  readonly kind = 'discrete' as const;
+  #lastBase: { obs: Tensor; logits: Tensor } | null = null;
+  #sourceCache: { data: Float32Array; rows: number }[] | null = null;
+
+  constructor(o: A2TPolicyOptions) {
+    super('A2TPolicy', o);
+    for (const s of o.sources) {
+      if (s.outputKind === 'mean') {
+        throw new ConfigError(
+          `A2TPolicy: source '${s.name}' is a Gaussian policy; policy mixing needs categorical sources`,
+        );
+      }
+    }
+  }
+
+  /** log w(s): [B, N + 1]. */
+  logWeights(obs: Tensor): Tensor {
+    return logSoftmax(this.attention.forward(obs), -1);
   }
 
   /** log pi_k(.|s) of every component: [B, N + 1, A]. */
@@ -229,10 +248,5 @@ export class A2TPolicy extends Module implements PolicyNetwork {
       return new Tensor(out, [n, A]);
     });
     return new Categorical(mixLogProbs(this.logWeights(obs), this.stackComponents(parts, obs)));
-  }
-
-  /** Mean attention weight per component over the rows of `obs`. */
-  meanWeights(obs: Tensor): number[] {
-    return noGrad(() => columnMeans(this.weights(obs).data, obs.shape[0], this.sources.length + 1));
   }
 }

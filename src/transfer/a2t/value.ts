@@ -10,47 +10,24 @@
  * towards whatever makes the sum right (Q_T's residual), and it would stop being a Q-function of
  * the target task that the attention could hand over to.
  */
-import {
-  ConfigError,
-  Generator,
-  noGrad,
-  ShapeError,
-  softmax,
-  stack,
-  type Tensor,
-} from '../../core/index.js';
-import { Module, ModuleList, type MLP } from '../../nn/index.js';
+import { ConfigError, Generator, ShapeError, stack, type Tensor } from '../../core/index.js';
+import type { MLP } from '../../nn/index.js';
 import { makeQNetwork, observationDim } from '../../rl/algos/common/index.js';
 import type { DQNHyperparams, QNetwork } from '../../rl/algos/dqn.js';
 import type { Agent } from '../../rl/algos/types.js';
-import { buildAttention, columnMeans, mixOutputs } from './attention.js';
+import { A2TMixture, mixOutputs, type A2TMixtureOptions } from './attention.js';
 import { envSpacesOf, requireDiscreteTarget, SourcePolicy } from './source-policy.js';
 import type { A2TSourceInput } from './trainer.js';
 
-export interface A2TQNetworkOptions {
-  obsDim: number;
-  actions: number;
-  /** The base Q-network, trained from scratch. */
-  base: MLP;
-  /** Sources whose outputs are Q-values (DQN agents). */
-  sources: SourcePolicy[];
-  attentionHidden?: readonly number[];
-  activation?: 'relu' | 'tanh';
-  rng: Generator;
-}
+/** The sources' outputs are Q-values (DQN agents). */
+export type A2TQNetworkOptions = A2TMixtureOptions<MLP>;
 
 /** Q_T(s, .): the attention-weighted sum of frozen source Q-networks and a base Q-network. */
-export class A2TQNetwork extends Module implements QNetwork {
-  attention: MLP;
-  base: MLP;
-  /** Registered for their learned maps; each source's own network is frozen and private. */
-  sources: ModuleList<SourcePolicy>;
-  readonly actions: number;
+export class A2TQNetwork extends A2TMixture<MLP> implements QNetwork {
   #last: { obs: Tensor; base: Tensor } | null = null;
 
   constructor(o: A2TQNetworkOptions) {
-    super();
-    if (o.sources.length === 0) throw new ConfigError('A2TQNetwork: need at least one source');
+    super('A2TQNetwork', o);
     for (const s of o.sources) {
       if (s.outputKind !== 'q') {
         throw new ConfigError(
@@ -63,20 +40,6 @@ export class A2TQNetwork extends Module implements QNetwork {
         );
       }
     }
-    this.actions = o.actions;
-    this.attention = buildAttention(o.obsDim, o.sources.length + 1, o);
-    this.base = o.base;
-    this.sources = new ModuleList(o.sources);
-  }
-
-  /** Names of the mixture's components in order: the sources, then 'base'. */
-  get components(): string[] {
-    return [...[...this.sources].map((s) => s.name), 'base'];
-  }
-
-  /** w(s): [B, N + 1], rows summing to 1. */
-  weights(obs: Tensor): Tensor {
-    return softmax(this.attention.forward(obs), -1);
   }
 
   /** Q_i(s, .) of every component [B, N + 1, A]; the base's detached (see the file comment). */
@@ -105,11 +68,6 @@ export class A2TQNetwork extends Module implements QNetwork {
    */
   lastBaseValues(obs: Tensor): Tensor | null {
     return this.#last && this.#last.obs === obs ? this.#last.base : null;
-  }
-
-  /** Mean attention weight per component over the rows of `obs`. */
-  meanWeights(obs: Tensor): number[] {
-    return noGrad(() => columnMeans(this.weights(obs).data, obs.shape[0], this.sources.length + 1));
   }
 }
 
