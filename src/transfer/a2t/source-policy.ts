@@ -157,6 +157,46 @@ function normalizerOp(n: NormalizerLike): (x: Tensor) => Tensor {
   return (x) => x.sub(mean).mul(invStd).clamp(-n.clip, n.clip);
 }
 
+export interface A2TSourceInput {
+  name: string;
+  agent: Agent;
+  /** The source's checkpoint folder (recorded in the A2T checkpoint). */
+  dir?: string;
+  stateMap?: MappingInput;
+  actionMap?: MappingInput;
+  /** Softmax temperature of this source's policy (Q-values of a DQN source want < 1). */
+  temperature?: number;
+}
+
+/**
+ * The frozen sources as mixture components over the target's spaces. Names must be unique and
+ * not 'base' (the base component's name in attention records).
+ */
+export function buildSourcePolicies(
+  who: string,
+  inputs: readonly A2TSourceInput[],
+  target: SpacePair,
+  rng: Generator,
+): SourcePolicy[] {
+  const names = new Set<string>();
+  return inputs.map((s) => {
+    if (names.has(s.name) || s.name === 'base') {
+      throw new ConfigError(
+        `${who}: source names must be unique and not 'base', got '${s.name}' twice`,
+      );
+    }
+    names.add(s.name);
+    return new SourcePolicy(s.agent as Agent & Partial<SpacePair>, {
+      name: s.name,
+      target,
+      stateMap: s.stateMap,
+      actionMap: s.actionMap,
+      temperature: s.temperature,
+      rng,
+    });
+  });
+}
+
 /** Checks the target's spaces are ones the transfer trainers drive (a Discrete action space). */
 export function requireDiscreteTarget(
   method: string,

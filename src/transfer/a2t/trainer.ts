@@ -27,49 +27,45 @@ import { buildPpoParts } from '../../rl/algos/ppo/agent.js';
 import type { PpoConfig } from '../../rl/algos/ppo/config.js';
 import { clippedPolicyLoss } from '../../rl/algos/ppo/losses.js';
 import { runPpo } from '../../rl/algos/ppo.js';
-import type { Agent, EpisodeRecord, TrainProgress } from '../../rl/algos/types.js';
-import type { MappingInput } from '../mapping.js';
+import type { EpisodeRecord, TrainProgress } from '../../rl/algos/types.js';
 import { A2TAgent, sourceRecords } from './agent.js';
 import { A2TPolicy } from './attention.js';
 import {
+  buildSourcePolicies,
   checkLoopConfig,
   envSpacesOf,
   requireDiscreteTarget,
-  SourcePolicy,
+  type A2TSourceInput,
 } from './source-policy.js';
 
-export interface A2TSourceInput {
-  name: string;
-  agent: Agent;
-  /** The source's checkpoint folder (recorded in the A2T checkpoint). */
-  dir?: string;
-  stateMap?: MappingInput;
-  actionMap?: MappingInput;
-  /** Softmax temperature of this source's policy (Q-values of a DQN source want < 1). */
-  temperature?: number;
-}
-
-export interface A2TTrainOptions {
+/** What both A2T learners (PPO here, DQN in ./value-trainer.ts) take besides their own config. */
+export interface A2TRunOptions {
   envId: string;
   envOptions: Record<string, unknown>;
   seed: number;
   totalSteps: number;
-  cfg: PpoConfig;
   sources: A2TSourceInput[];
   attentionHidden?: readonly number[];
-  /** Weight of the base network's own PPO loss (default 1; 0: trained through the mixture only). */
-  baseLossCoef?: number;
   onEpisode?: (e: EpisodeRecord) => void;
   onProgress?: (p: TrainProgress) => void;
-  /** Mean attention weight per component (sources by name, then 'base') after each rollout. */
+  /** Mean attention weight per component (sources by name, then 'base') after each update. */
   onAttention?: (globalStep: number, weights: Record<string, number>) => void;
 }
 
-export interface A2TTrainResult {
-  agent: A2TAgent;
+/** What both A2T learners return: the agent, its episodes and the attention weights over time. */
+export interface A2TRunResult<A> {
+  agent: A;
   episodes: EpisodeRecord[];
   attention: { steps: number[]; series: Record<string, number[]> };
 }
+
+export interface A2TTrainOptions extends A2TRunOptions {
+  cfg: PpoConfig;
+  /** Weight of the base network's own PPO loss (default 1; 0: trained through the mixture only). */
+  baseLossCoef?: number;
+}
+
+export type A2TTrainResult = A2TRunResult<A2TAgent>;
 
 export function buildA2TPolicy(
   o: Pick<A2TTrainOptions, 'envId' | 'envOptions' | 'cfg' | 'sources' | 'attentionHidden'>,
@@ -77,23 +73,7 @@ export function buildA2TPolicy(
 ): { policy: A2TPolicy; critic: ReturnType<typeof buildPpoParts>['critic'] } {
   const target = envSpacesOf(o.envId, o.envOptions);
   const actionSpace = requireDiscreteTarget('a2t', target);
-  const names = new Set<string>();
-  const sources = o.sources.map((s) => {
-    if (names.has(s.name) || s.name === 'base') {
-      throw new ConfigError(
-        `a2t: source names must be unique and not 'base', got '${s.name}' twice`,
-      );
-    }
-    names.add(s.name);
-    return new SourcePolicy(s.agent as Agent & Partial<typeof target>, {
-      name: s.name,
-      target,
-      stateMap: s.stateMap,
-      actionMap: s.actionMap,
-      temperature: s.temperature,
-      rng: rngs.maps,
-    });
-  });
+  const sources = buildSourcePolicies('a2t', o.sources, target, rngs.maps);
   const { actor, critic } = buildPpoParts(target.observationSpace, actionSpace, o.cfg, rngs.init);
   if (!(actor instanceof CategoricalPolicy))
     throw new ConfigError('a2t: the base must be a categorical policy');

@@ -23,35 +23,20 @@ import {
   Tensor,
 } from '../../core/index.js';
 import { runDQN, tdTargets, type DQNHyperparams } from '../../rl/algos/dqn.js';
-import type { EpisodeRecord, TrainProgress } from '../../rl/algos/types.js';
 import { sourceRecords } from './agent.js';
-import type { A2TSourceInput } from './trainer.js';
+import type { A2TRunOptions, A2TRunResult } from './trainer.js';
 import { A2TValueAgent } from './value-agent.js';
 import { buildA2TQNetworks, type A2TQNetwork } from './value.js';
 
-export interface A2TDqnTrainOptions {
-  envId: string;
-  envOptions: Record<string, unknown>;
-  seed: number;
-  totalSteps: number;
+/** `sources` are DQN agents (their Q-networks are mixed), each with temperature 1. */
+export interface A2TDqnTrainOptions extends A2TRunOptions {
   /** The DQN config (defaults and tuned values already resolved). */
   hp: DQNHyperparams;
-  /** DQN sources (their Q-networks are mixed); temperature must be 1. */
-  sources: A2TSourceInput[];
-  attentionHidden?: readonly number[];
   /** Weight of the base network's own TD loss (default 1; must be > 0). */
   baseLossCoef?: number;
-  onEpisode?: (e: EpisodeRecord) => void;
-  onProgress?: (p: TrainProgress) => void;
-  /** Mean attention weight per component (sources by name, then 'base') after each phase. */
-  onAttention?: (globalStep: number, weights: Record<string, number>) => void;
 }
 
-export interface A2TDqnTrainResult {
-  agent: A2TValueAgent;
-  episodes: EpisodeRecord[];
-  attention: { steps: number[]; series: Record<string, number[]> };
-}
+export type A2TDqnTrainResult = A2TRunResult<A2TValueAgent>;
 
 export async function trainA2TDqn(o: A2TDqnTrainOptions): Promise<A2TDqnTrainResult> {
   const baseCoef = o.baseLossCoef ?? 1;

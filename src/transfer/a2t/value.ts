@@ -14,10 +14,9 @@ import { ConfigError, Generator, ShapeError, stack, type Tensor } from '../../co
 import type { MLP } from '../../nn/index.js';
 import { makeQNetwork, observationDim } from '../../rl/algos/common/index.js';
 import type { DQNHyperparams, QNetwork } from '../../rl/algos/dqn.js';
-import type { Agent } from '../../rl/algos/types.js';
 import { A2TMixture, mixOutputs, type A2TMixtureOptions } from './attention.js';
-import { envSpacesOf, requireDiscreteTarget, SourcePolicy } from './source-policy.js';
-import type { A2TSourceInput } from './trainer.js';
+import { buildSourcePolicies, envSpacesOf, requireDiscreteTarget } from './source-policy.js';
+import type { A2TSourceInput } from './source-policy.js';
 
 /** The sources' outputs are Q-values (DQN agents). */
 export type A2TQNetworkOptions = A2TMixtureOptions<MLP>;
@@ -90,15 +89,6 @@ export function buildA2TQNetworks(
 ): { online: A2TQNetwork; target: A2TQNetwork } {
   const target = envSpacesOf(o.envId, o.envOptions);
   const actionSpace = requireDiscreteTarget('a2t (dqn)', target);
-  const names = new Set<string>();
-  for (const s of o.sources) {
-    if (names.has(s.name) || s.name === 'base') {
-      throw new ConfigError(
-        `a2t (dqn): source names must be unique and not 'base', got '${s.name}' twice`,
-      );
-    }
-    names.add(s.name);
-  }
   const obsDim = observationDim(target.observationSpace);
   const net = { hidden: o.hp.hidden, activation: o.hp.activation };
   const build = (init: Generator | null, attention: Generator, maps: Generator): A2TQNetwork =>
@@ -110,17 +100,7 @@ export function buildA2TQNetworks(
         rng: init ?? undefined,
         skipInit: init === null,
       }),
-      sources: o.sources.map(
-        (s) =>
-          new SourcePolicy(s.agent as Agent & Partial<typeof target>, {
-            name: s.name,
-            target,
-            stateMap: s.stateMap,
-            actionMap: s.actionMap,
-            temperature: s.temperature,
-            rng: maps,
-          }),
-      ),
+      sources: buildSourcePolicies('a2t (dqn)', o.sources, target, maps),
       attentionHidden: o.attentionHidden,
       activation: o.hp.activation,
       rng: attention,
