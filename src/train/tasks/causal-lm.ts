@@ -8,7 +8,7 @@ import { ValueError } from '../../core/index.js';
 import type { Batch, DataCollator } from '../data.js';
 import { perplexity } from '../metrics.js';
 import type { EvalPrediction } from '../types.js';
-import { maskRows, paddedLength, padRows, type PaddingOptions } from './padding.js';
+import { padRows, padTokenRows, type PaddingOptions } from './padding.js';
 
 export interface CausalLmExample {
   inputIds: ArrayLike<number>;
@@ -30,19 +30,7 @@ export function causalLmCollator(
   const pad = options.padTokenId ?? 0;
   const ignore = options.ignoreIndex ?? -100;
   return (examples: CausalLmExample[]): Batch => {
-    if (examples.length === 0) throw new ValueError('causalLmCollator: got no examples');
-    const lengths = examples.map((e) => e.inputIds.length);
-    const L = paddedLength(lengths, options);
-    const inputIds = padRows(
-      examples.map((e) => e.inputIds),
-      L,
-      pad,
-    );
-    const attentionMask = maskRows(
-      lengths,
-      examples.map((e) => e.attentionMask),
-      L,
-    );
+    const { inputIds, attentionMask, L } = padTokenRows('causalLmCollator', examples, pad, options);
     const labels = padRows(
       examples.map((e) => e.inputIds),
       L,

@@ -8,7 +8,7 @@
 import { Tensor, ValueError, type Generator } from '../../core/index.js';
 import type { Batch, DataCollator } from '../data.js';
 import type { CausalLmExample } from './causal-lm.js';
-import { maskRows, paddedLength, padRows, type PaddingOptions } from './padding.js';
+import { padTokenRows, type PaddingOptions } from './padding.js';
 
 export interface MaskedLmCollatorOptions extends PaddingOptions {
   maskTokenId: number;
@@ -34,19 +34,7 @@ export function maskedLmCollator(o: MaskedLmCollatorOptions): DataCollator<Causa
   const special = new Set(o.specialTokenIds ?? []);
   const pad = o.padTokenId ?? 0;
   return (examples: CausalLmExample[]): Batch => {
-    if (examples.length === 0) throw new ValueError('maskedLmCollator: got no examples');
-    const lengths = examples.map((e) => e.inputIds.length);
-    const L = paddedLength(lengths, o);
-    const inputIds = padRows(
-      examples.map((e) => e.inputIds),
-      L,
-      pad,
-    );
-    const attentionMask = maskRows(
-      lengths,
-      examples.map((e) => e.attentionMask),
-      L,
-    );
+    const { inputIds, attentionMask, L } = padTokenRows('maskedLmCollator', examples, pad, o);
     const lab = new Int32Array(inputIds.size).fill(-100);
     const ids = inputIds.data as Int32Array;
     for (let i = 0; i < ids.length; i++) {

@@ -47,3 +47,35 @@ export function maskRows(
   });
   return new Tensor(data, [lengths.length, L]);
 }
+
+/** Token rows as every collator takes them: ids and, optionally, their own attention mask. */
+export interface TokenRow {
+  inputIds: ArrayLike<number>;
+  attentionMask?: ArrayLike<number>;
+}
+
+/**
+ * The rows' ids padded on the right with padTokenId and their attention mask, both [rows, L];
+ * `who` names the collator in the error for an empty batch.
+ */
+export function padTokenRows(
+  who: string,
+  rows: readonly TokenRow[],
+  padTokenId: number,
+  options: PaddingOptions,
+): { inputIds: Tensor; attentionMask: Tensor; L: number } {
+  if (rows.length === 0) throw new ValueError(`${who}: got no examples`);
+  const lengths = rows.map((r) => r.inputIds.length);
+  const L = paddedLength(lengths, options);
+  const inputIds = padRows(
+    rows.map((r) => r.inputIds),
+    L,
+    padTokenId,
+  );
+  const attentionMask = maskRows(
+    lengths,
+    rows.map((r) => r.attentionMask),
+    L,
+  );
+  return { inputIds, attentionMask, L };
+}

@@ -17,7 +17,7 @@ import {
 import type { Module } from '../../nn/index.js';
 import type { Batch, DataCollator } from '../data.js';
 import type { ComputeMetrics, EvalPrediction } from '../types.js';
-import { maskRows, paddedLength, padRows, type PaddingOptions } from './padding.js';
+import { padRows, padTokenRows, type PaddingOptions } from './padding.js';
 
 export interface QaCollatorOptions extends PaddingOptions {
   padTokenId?: number | null;
@@ -27,20 +27,10 @@ export interface QaCollatorOptions extends PaddingOptions {
 export function qaCollator(options: QaCollatorOptions = {}): DataCollator<QaFeature> {
   const pad = options.padTokenId ?? 0;
   return (features: QaFeature[]): Batch => {
-    if (features.length === 0) throw new ValueError('qaCollator: got no features');
-    const lengths = features.map((f) => f.inputIds.length);
-    const L = paddedLength(lengths, options);
+    const { inputIds, attentionMask, L } = padTokenRows('qaCollator', features, pad, options);
     return {
-      inputIds: padRows(
-        features.map((f) => f.inputIds),
-        L,
-        pad,
-      ),
-      attentionMask: maskRows(
-        lengths,
-        features.map((f) => f.attentionMask),
-        L,
-      ),
+      inputIds,
+      attentionMask,
       tokenTypeIds: padRows(
         features.map((f) => f.tokenTypeIds),
         L,

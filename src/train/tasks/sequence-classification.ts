@@ -9,7 +9,7 @@ import type { PreTrainedTokenizer } from '../../text/index.js';
 import type { Batch, DataCollator } from '../data.js';
 import { accuracy, argmaxLast, macroF1 } from '../metrics.js';
 import type { EvalPrediction } from '../types.js';
-import { maskRows, paddedLength, padRows, type PaddingOptions } from './padding.js';
+import { padRows, padTokenRows, type PaddingOptions } from './padding.js';
 
 export interface SequenceClassificationExample {
   inputIds: ArrayLike<number>;
@@ -31,23 +31,13 @@ export function sequenceClassificationCollator(
 ): DataCollator<SequenceClassificationExample> {
   const pad = options.padTokenId ?? 0;
   return (examples: SequenceClassificationExample[]): Batch => {
-    if (examples.length === 0) {
-      throw new ValueError('sequenceClassificationCollator: got no examples');
-    }
-    const lengths = examples.map((e) => e.inputIds.length);
-    const L = paddedLength(lengths, options);
-    const batch: Batch = {
-      inputIds: padRows(
-        examples.map((e) => e.inputIds),
-        L,
-        pad,
-      ),
-      attentionMask: maskRows(
-        lengths,
-        examples.map((e) => e.attentionMask),
-        L,
-      ),
-    };
+    const { inputIds, attentionMask, L } = padTokenRows(
+      'sequenceClassificationCollator',
+      examples,
+      pad,
+      options,
+    );
+    const batch: Batch = { inputIds, attentionMask };
     if (examples.every((e) => e.tokenTypeIds !== undefined)) {
       batch.tokenTypeIds = padRows(
         examples.map((e) => e.tokenTypeIds!),
