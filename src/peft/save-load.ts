@@ -1,11 +1,12 @@
 import * as fsp from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   CheckpointError,
   ConfigError,
   decodeFloat32,
   decodeFloat64,
   loadSafetensors,
+  readSafetensorsHeader,
   saveSafetensors,
   writeFileAtomic,
   type SafeTensorEntry,
@@ -156,6 +157,8 @@ export interface AdapterDirectory {
   savedName: string | null;
   weightsPath: string;
   configPath: string;
+  /** Files of the format beside the adapter that loading does not read (AdapterHub's heads). */
+  ignoredPresent: string[];
 }
 
 /** Read and identify an adapter directory (PEFT's or a registered format such as AdapterHub's). */
@@ -180,16 +183,12 @@ export async function readAdapterDirectory(dir: string): Promise<AdapterDirector
   }
   const obj = json as Record<string, unknown>;
   let method: PeftMethod;
-  let input: Record<string, unknown>;
-  let savedName: string | null = null;
-  let weightsName = PEFT_WEIGHTS_NAME;
   if ('peft_type' in obj) {
     try {
       method = peftMethodForType(obj.peft_type);
     } catch (err) {
       throw new ConfigError(`${configPath}: ${(err as Error).message}`, { cause: err });
     }
-    input = obj;
   } else {
     const m = listPeftMethods().find((x) => x.directory?.detect(obj));
     if (!m) {
@@ -198,29 +197,30 @@ export async function readAdapterDirectory(dir: string): Promise<AdapterDirector
       );
     }
     method = m;
-    const read = m.directory!.readConfig(obj);
-    input = read.input;
-    savedName = read.savedName;
-    weightsName = m.directory!.weightsName;
   }
-  const weightsPath = join(dir, weightsName);
-  try {
-    await fsp.stat(weightsPath);
-  } catch {
+  const format = 'peft_type' in obj ? undefined : method.directory!;
+  const weightsPath = join(dir, format?.weightsName ?? PEFT_WEIGHTS_NAME);
+  if (!(await exists(weightsPath))) {
     const found: string[] = [];
-    for (const n of PICKLE_NAMES) {
-      if (
-        await fsp.stat(join(dir, n)).then(
-          () => true,
-          () => false,
-        )
-      )
-        found.push(n);
-    }
+    for (const n of PICKLE_NAMES) if (await exists(join(dir, n))) found.push(n);
     const hint = found.length
-      ? ` (found ${found.join(', ')}: pickle files are not read; save with safe_serialization=True / use_safetensors=True)`
+      ? ` (found ${found.join(', ')}: pickle files are not read; save with safe_serialization=True in PEFT or save_adapter(..., use_safetensors=True) in AdapterHub, or convert with safetensors.torch.save_file(torch.load(path), ...))`
       : '';
-    throw new CheckpointError(`${dir}: no ${weightsName}${hint}`);
+    throw new CheckpointError(`${dir}: no ${basename(weightsPath)}${hint}`);
+  }
+  let input: Record<string, unknown> = obj;
+  let savedName: string | null = null;
+  const ignoredPresent: string[] = [];
+  if (format) {
+    const keys = [...(await readSafetensorsHeader(weightsPath)).tensors.keys()];
+    try {
+      ({ input, savedName } = format.readConfig(obj, keys));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      throw new ConfigError(`${configPath}: ${err.message}`, { cause: err });
+    }
+    for (const n of format.ignoredFiles ?? [])
+      if (await exists(join(dir, n))) ignoredPresent.push(n);
   }
   return {
     method,
@@ -228,7 +228,15 @@ export async function readAdapterDirectory(dir: string): Promise<AdapterDirector
     savedName,
     weightsPath,
     configPath,
+    ignoredPresent,
   };
+}
+
+function exists(path: string): Promise<boolean> {
+  return fsp.stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -245,6 +253,9 @@ export async function loadAdapterWeights(
   const format = dir.method.directory;
   const targets = format ? formatTensors(peft, name) : peftTensors(peft, name, 'load');
   const prefix = peft.getBaseModel().spec.baseModelPrefix;
+  // Older releases' names are matched in today's form (AdapterHub's legacy weight names).
+  const byKey = new Map<string, [string, SafeTensorEntry]>();
+  for (const [k, e] of file.tensors) byKey.set(format?.legacyKey?.(k) ?? k, [k, e]);
   const lookup = (key: string): [string, SafeTensorEntry] | undefined => {
     const candidates = [key];
     if (format && dir.savedName !== null) {
@@ -256,8 +267,8 @@ export async function loadAdapterWeights(
       );
     }
     for (const c of candidates) {
-      const e = file.tensors.get(c);
-      if (e) return [c, e];
+      const hit = byKey.get(c);
+      if (hit) return hit;
     }
     return undefined;
   };
@@ -293,6 +304,11 @@ export async function loadAdapterWeights(
       throw new CheckpointError(`${dir.weightsPath}: ${(err as Error).message}`, { cause: err });
     }
     target.data.set(data);
+  }
+  if (dir.ignoredPresent.length > 0) {
+    peft.onWarning(
+      `${dir.weightsPath}: ${dir.ignoredPresent.join(', ')} not loaded (prediction heads are not part of an adapter here)`,
+    );
   }
   const unexpected = [...file.tensors.keys()].filter((k) => !used.has(k));
   if (unexpected.length > 0) {

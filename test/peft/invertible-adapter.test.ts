@@ -77,6 +77,18 @@ describe('NICE coupling block (MAD-X invertible adapter)', () => {
       new Generator(0),
     );
     const shapes = Object.fromEntries(b.namedParameters().map(([n, p]) => [n, p.shape]));
+    // Odd width: the subnet widths follow each subnet's input (F: 4 // 2, G: 3 // 2).
+    const odd = new NICECouplingBlock(7, config(), new Generator(0));
+    expect(odd.namedParameters().map(([n, p]) => `${n}:${p.shape.join('x')}`)).toEqual([
+      'F.0.weight:2x4',
+      'F.0.bias:2',
+      'F.2.weight:3x2',
+      'F.2.bias:3',
+      'G.0.weight:1x3',
+      'G.0.bias:1',
+      'G.2.weight:4x1',
+      'G.2.bias:4',
+    ]);
     expect(shapes).toEqual({
       'F.0.weight': [2, 5],
       'F.0.bias': [2],

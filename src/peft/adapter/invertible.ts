@@ -30,15 +30,17 @@ export class NICECouplingBlock extends Module {
     const rf = config.inv_adapter_reduction_factor!;
     this.split1 = Math.floor(hidden / 2);
     const split2 = hidden - this.split1;
-    const bottleneck = (from: number, to: number, width: number): Sequential<UnaryModule> => {
-      const down = new Linear(from, Math.max(1, Math.floor(width / rf)), { skipInit: true, dtype });
-      const up = new Linear(Math.max(1, Math.floor(width / rf)), to, { skipInit: true, dtype });
+    // The width is the subnet's input width over the factor (AdapterHub's subnet_constructor).
+    const bottleneck = (from: number, to: number): Sequential<UnaryModule> => {
+      const width = Math.max(1, Math.floor(from / rf));
+      const down = new Linear(from, width, { skipInit: true, dtype });
+      const up = new Linear(width, to, { skipInit: true, dtype });
       normal_(down.weight, rng, 0, 0.02);
       normal_(up.weight, rng, 0, 0.02);
       return new Sequential<UnaryModule>(down, activationModule(config.non_linearity), up);
     };
-    this.F = bottleneck(split2, this.split1, this.split1);
-    this.G = bottleneck(this.split1, split2, split2);
+    this.F = bottleneck(split2, this.split1);
+    this.G = bottleneck(this.split1, split2);
   }
 
   /** x [..., hidden] -> the coupling (rev: its inverse), same shape. */

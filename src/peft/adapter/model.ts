@@ -8,9 +8,9 @@ import {
   LlamaModel,
   type PreTrainedModel,
 } from '../../models/index.js';
-import type { DirectoryFormat, Tuner, TunerContext } from '../registry.js';
+import type { Tuner, TunerContext } from '../registry.js';
 import { modelDims } from '../utils/model-info.js';
-import { BN_FIELDS, BN_PRESETS, bottleneckSize, type BottleneckConfig } from './config.js';
+import { bottleneckSize, type BottleneckConfig } from './config.js';
 import { InvertibleAdapters, NICECouplingBlock } from './invertible.js';
 import { BottleneckAdapter, BottleneckDict, BottleneckLayer } from './layer.js';
 
@@ -158,60 +158,3 @@ export class BottleneckModel extends Module implements Tuner<BottleneckConfig> {
       .concat(inv?.has(name) ? inv.get(name).parameters() : []);
   }
 }
-
-const IN_MEMORY_PREFIX = 'base_model.model.';
-
-/**
- * AdapterHub's directory: adapter_config.json {config: BnConfig fields, hidden_size, model_class,
- * model_name, model_type, name, version} and adapter.safetensors (its `use_safetensors=True`
- * name) holding the model's state-dict entries of the adapter, name included
- * (`bert.encoder.layer.0.output.adapters.<name>.adapter_down.0.weight`).
- */
-export const adapterHubFormat: DirectoryFormat<BottleneckConfig> = {
-  configName: 'adapter_config.json',
-  weightsName: 'adapter.safetensors',
-  detect: (json) =>
-    !('peft_type' in json) &&
-    typeof json.name === 'string' &&
-    (typeof json.config === 'string' || (typeof json.config === 'object' && json.config !== null)),
-  writeConfig(config, extras, model, adapterName) {
-    const bn: Record<string, unknown> = {};
-    for (const k of BN_FIELDS) bn[k] = (config as unknown as Record<string, unknown>)[k];
-    for (const [k, v] of Object.entries(extras)) bn[k] = v;
-    return {
-      config: bn,
-      hidden_size: modelDims(model).hiddenSize,
-      model_class: model.spec.architecture,
-      model_name: config.base_model_name_or_path,
-      model_type: model.spec.modelType,
-      name: adapterName,
-      version: 'osmosis',
-    };
-  },
-  readConfig(json) {
-    let bn = json.config as Record<string, unknown> | string;
-    if (typeof bn === 'string') {
-      const preset = BN_PRESETS[bn];
-      if (!preset) throw new ValueError(`AdapterHub config: unknown preset '${bn}'`);
-      bn = preset() as Record<string, unknown>;
-    }
-    const input: Record<string, unknown> = { ...bn };
-    // AdapterHub renames activations of files without a version (its ACTIVATION_RENAME).
-    if (json.version === undefined) {
-      const rename: Record<string, string> = { gelu: 'gelu_new', gelu_orig: 'gelu' };
-      const nl = input.non_linearity;
-      if (typeof nl === 'string' && rename[nl]) input.non_linearity = rename[nl];
-    }
-    if (typeof input.non_linearity === 'string')
-      input.non_linearity = input.non_linearity.toLowerCase();
-    delete input.architecture;
-    input.peft_type = 'BOTTLENECK';
-    if (typeof json.model_name === 'string') input.base_model_name_or_path = json.model_name;
-    return { input, savedName: json.name as string };
-  },
-  fileKey(key, adapterName) {
-    if (!key.startsWith(IN_MEMORY_PREFIX) || !key.includes(`adapters.${adapterName}.`)) return null;
-    return key.slice(IN_MEMORY_PREFIX.length);
-  },
-  renameFileKey: (key, from, to) => key.replace(`adapters.${from}.`, `adapters.${to}.`),
-};
