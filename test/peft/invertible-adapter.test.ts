@@ -207,7 +207,7 @@ describe('invertible adapters in a PEFT model', () => {
     const saved = snapshot(loaded.namedParameters());
     const inv = (renamed.getBaseModel() as GPT2LMHeadModel).transformer
       .invertible_adapters as InvertibleAdapters;
-    expect(inv.get('en').F.get(0)).toBeDefined();
+    expect((inv.get('en') as NICECouplingBlock).F.get(0)).toBeDefined();
     expect(saved.get('base_model.model.transformer.invertible_adapters.lang.G.0.weight')).toEqual(
       renamed
         .namedParameters()
@@ -244,11 +244,11 @@ describe('invertible adapters in a PEFT model', () => {
     expect(logits(loaded, { inputIds: ids })).toEqual(got);
   });
 
-  it('refuses GLOW, a missing reduction factor and non-GPT-2 models with typed errors', async () => {
+  it('refuses an unknown coupling, a missing reduction factor and non-GPT-2 models with typed errors', async () => {
     const m = await gpt2.load();
     expect(() =>
-      getPeftModel(m, pfeifferInvConfig({ inv_adapter: 'glow' as never }), quiet),
-    ).toThrow(/'glow' is not supported/);
+      getPeftModel(m, pfeifferInvConfig({ inv_adapter: 'real_nvp' as never }), quiet),
+    ).toThrow(/inv_adapter must be 'nice', 'glow' or null/);
     expect(() =>
       getPeftModel(m, pfeifferInvConfig({ inv_adapter_reduction_factor: null }), quiet),
     ).toThrow(ConfigError);

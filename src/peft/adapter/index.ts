@@ -9,7 +9,13 @@ import { BottleneckModel } from './model.js';
 
 export * from './config.js';
 export { BottleneckAdapter, BottleneckDict, BottleneckLayer } from './layer.js';
-export { InvertibleAdapters, NICECouplingBlock } from './invertible.js';
+export {
+  couplingBlock,
+  GLOWCouplingBlock,
+  InvertibleAdapters,
+  NICECouplingBlock,
+  type CouplingBlock,
+} from './invertible.js';
 export { adapterHubFormat } from './format.js';
 export { BottleneckModel } from './model.js';
 

@@ -11,7 +11,7 @@ import {
 import type { Tuner, TunerContext } from '../registry.js';
 import { modelDims } from '../utils/model-info.js';
 import { bottleneckSize, type BottleneckConfig } from './config.js';
-import { InvertibleAdapters, NICECouplingBlock } from './invertible.js';
+import { couplingBlock, InvertibleAdapters } from './invertible.js';
 import { BottleneckAdapter, BottleneckDict, BottleneckLayer } from './layer.js';
 
 /** One transformer block's two adapter sites, created on demand. */
@@ -122,7 +122,7 @@ export class BottleneckModel extends Module implements Tuner<BottleneckConfig> {
       }
       if (!(owner.invertible_adapters instanceof InvertibleAdapters))
         owner.invertible_adapters = new InvertibleAdapters();
-      const block = new NICECouplingBlock(hidden, config, ctx.rng, dtype);
+      const block = couplingBlock(hidden, config, ctx.rng, dtype);
       (owner.invertible_adapters as InvertibleAdapters).set(name, block);
     }
     for (const block of findBlocks(this.model)) {
