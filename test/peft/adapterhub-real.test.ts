@@ -25,7 +25,7 @@ const readJson = (p: string): Record<string, unknown> =>
   JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
 
 const quiet = { onWarning: () => undefined };
-const [gpt2, bert] = ['gpt2', 'bert'].map((n) => FAMILIES.find((f) => f.name === n)!);
+const bert = FAMILIES.find((f) => f.name === 'bert')!;
 const tmp = tempDirs();
 
 /** Rewrite a safetensors file with renamed keys (what another release or base class saves). */
@@ -137,44 +137,31 @@ describe('adapter-transformers 1.x files (MAD-X era, as in the Hub index)', () =
     expect(logits(loaded, bert.inputs())).toEqual(before);
   });
 
-  it('reads the nested invertible_adapter config and invertible_lang_adapters weights', async () => {
-    const peft = getPeftModel(
-      await gpt2.load(),
+  it("reads MAD-X's 1.x language adapter: nested invertible_adapter, 1.x module names", async () => {
+    const { dir, before } = await savedBert(
+      'en',
       pfeifferConfig({ inv_adapter: 'nice', inv_adapter_reduction_factor: 2 }),
-      {
-        ...quiet,
-        adapterName: 'en',
-      },
     );
-    perturb(peft, 12);
-    const before = logits(peft, gpt2.inputs());
-    const root = tmp();
-    await peft.savePretrained(root);
-    const dir = join(root, 'en');
     const {
       inv_adapter: _a,
       inv_adapter_reduction_factor: _b,
       ...rest
     } = readJson(join(REAL, 'hub', 'pfeiffer+inv.config.json'));
-    writeFileSync(
-      join(dir, 'adapter_config.json'),
-      JSON.stringify({
-        ...v1(
-          { ...rest, invertible_adapter: { block_type: 'nice', reduction_factor: 2 } },
-          'text_lang',
-        ),
-        model_type: 'gpt2',
-      }),
-    );
+    const nested = { ...rest, invertible_adapter: { block_type: 'nice', reduction_factor: 2 } };
+    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify(v1(nested, 'text_lang')));
     await renameKeys(join(dir, 'adapter.safetensors'), (k) =>
-      k.replace('invertible_adapters.', 'invertible_lang_adapters.'),
+      k
+        .replace('invertible_adapters.', 'invertible_lang_adapters.')
+        .replace('.output.adapters.', '.output.layer_text_lang_adapters.'),
     );
-    const loaded = await PeftModel.fromPretrained(await gpt2.load(), dir, quiet);
+    const keys = [...(await loadSafetensors(join(dir, 'adapter.safetensors'))).tensors.keys()];
+    expect(keys).toContain('bert.invertible_lang_adapters.en.F.0.weight');
+    const loaded = await PeftModel.fromPretrained(await bert.load(), dir, quiet);
     expect(loaded.peftConfig.default).toMatchObject({
       inv_adapter: 'nice',
       inv_adapter_reduction_factor: 2,
     });
-    expect(logits(loaded, gpt2.inputs())).toEqual(before);
+    expect(logits(loaded, bert.inputs())).toEqual(before);
   });
 
   it('a 1.x task adapter whose config names an invertible adapter the file lacks loads without it', async () => {
@@ -184,9 +171,11 @@ describe('adapter-transformers 1.x files (MAD-X era, as in the Hub index)', () =
     const loaded = await PeftModel.fromPretrained(await bert.load(), dir, quiet);
     expect(loaded.peftConfig.default).toMatchObject({ inv_adapter: null });
     expect(logits(loaded, bert.inputs())).toEqual(before);
-    // A language adapter keeps it, and the missing weights are an error (BERT takes none yet).
+    // A language adapter keeps it, and its missing weights are an error.
     writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify(v1(inv, 'text_lang')));
-    await expect(PeftModel.fromPretrained(await bert.load(), dir, quiet)).rejects.toThrow();
+    await expect(PeftModel.fromPretrained(await bert.load(), dir, quiet)).rejects.toThrow(
+      /missing 'bert\.invertible_adapters\.default\.F\.0\.weight'/,
+    );
   });
 });
 

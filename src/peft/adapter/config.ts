@@ -8,7 +8,7 @@ import type { PreTrainedModel } from '../../models/index.js';
  * BnConfig that change the architecture beyond W2·σ(W1·x) on the residual stream (extra layer
  * norms, parallel adapters, gating, PHM layers) are accepted only at their "off" values so that
  * a file needing them fails loudly. MAD-X's invertible adapters (inv_adapter 'nice' or 'glow',
- * invertible.ts) are supported on GPT-2 and Llama.
+ * invertible.ts) are supported on GPT-2, Llama and BERT.
  */
 const off = <T extends z.ZodType>(t: T, what: string) =>
   t.refine((v) => !v, { error: `${what} is not supported` });

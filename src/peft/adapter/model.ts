@@ -2,6 +2,7 @@ import { ValueError } from '../../core/index.js';
 import { Module, type Parameter } from '../../nn/index.js';
 import {
   BertLayer,
+  BertModel,
   GPT2Block,
   GPT2Model,
   LlamaDecoderLayer,
@@ -70,10 +71,10 @@ function findBlocks(model: Module): Block[] {
   return blocks;
 }
 
-/** The GPT-2 or Llama body that carries invertible adapters (AdapterHub's base model), if any. */
-function embeddingOwner(model: Module): GPT2Model | LlamaModel | null {
+/** The GPT-2, Llama or BERT body that carries invertible adapters (AdapterHub's base model). */
+function embeddingOwner(model: Module): GPT2Model | LlamaModel | BertModel | null {
   for (const [, m] of model.namedModules())
-    if (m instanceof GPT2Model || m instanceof LlamaModel) return m;
+    if (m instanceof GPT2Model || m instanceof LlamaModel || m instanceof BertModel) return m;
   return null;
 }
 
@@ -81,7 +82,7 @@ function embeddingOwner(model: Module): GPT2Model | LlamaModel | null {
  * Bottleneck adapters on a model (AdapterHub's model mixin): an adapter per block after
  * attention (mh_adapter) and/or after the feed-forward (output_adapter), skipping leave_out,
  * and with inv_adapter an invertible adapter on the embeddings (`transformer.invertible_adapters`,
- * Llama `model.invertible_adapters`).
+ * Llama `model.invertible_adapters`, BERT `bert.invertible_adapters`).
  */
 export class BottleneckModel extends Module implements Tuner<BottleneckConfig> {
   model: PreTrainedModel;
@@ -117,7 +118,7 @@ export class BottleneckModel extends Module implements Tuner<BottleneckConfig> {
       const owner = embeddingOwner(this.model);
       if (!owner) {
         throw new ValueError(
-          `bottleneck adapter '${name}': inv_adapter '${config.inv_adapter}' is supported on GPT-2 and Llama models only, got ${this.model.constructor.name}`,
+          `bottleneck adapter '${name}': inv_adapter '${config.inv_adapter}' needs a GPT-2, Llama or BERT model, got ${this.model.constructor.name}`,
         );
       }
       if (!(owner.invertible_adapters instanceof InvertibleAdapters))
