@@ -78,6 +78,8 @@ export interface Tuner<C extends BasePeftConfig = BasePeftConfig> {
 export interface DirectoryFormat<C extends BasePeftConfig = BasePeftConfig> {
   configName: string;
   weightsName: string;
+  /** The torch.save weights file read when weightsName is absent. */
+  pickleName?: string;
   /** Whether a parsed adapter_config.json is in this format. */
   detect(json: Record<string, unknown>): boolean;
   writeConfig(

@@ -1,5 +1,5 @@
 import * as fsp from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import {
   CheckpointError,
   ConfigError,
@@ -16,6 +16,7 @@ import {
 import { configJson } from './config.js';
 import type { PeftModel } from './peft-model.js';
 import { peftMethodForType, listPeftMethods, type PeftMethod } from './registry.js';
+import { loadTorchBin } from './utils/torch-bin.js';
 
 /**
  * Adapter directories. Hugging Face PEFT's layout: adapter_config.json (the config's fields,
@@ -28,7 +29,8 @@ import { peftMethodForType, listPeftMethods, type PeftMethod } from './registry.
 
 export const PEFT_CONFIG_NAME = 'adapter_config.json';
 export const PEFT_WEIGHTS_NAME = 'adapter_model.safetensors';
-const PICKLE_NAMES = ['adapter_model.bin', 'pytorch_adapter.bin'];
+/** torch.save files read when no safetensors file is there (AdapterHub's default is this one). */
+export const PEFT_PICKLE_NAME = 'adapter_model.bin';
 
 /** PEFT's remove_adapter_name: `x.lora_A.default.weight` -> `x.lora_A.weight`, `x.ia3_l.default` -> `x.ia3_l`. */
 export function removeAdapterName(key: string, name: string): string {
@@ -199,20 +201,24 @@ export async function readAdapterDirectory(dir: string): Promise<AdapterDirector
     method = m;
   }
   const format = 'peft_type' in obj ? undefined : method.directory!;
-  const weightsPath = join(dir, format?.weightsName ?? PEFT_WEIGHTS_NAME);
-  if (!(await exists(weightsPath))) {
-    const found: string[] = [];
-    for (const n of PICKLE_NAMES) if (await exists(join(dir, n))) found.push(n);
-    const hint = found.length
-      ? ` (found ${found.join(', ')}: pickle files are not read; save with safe_serialization=True in PEFT or save_adapter(..., use_safetensors=True) in AdapterHub, or convert with safetensors.torch.save_file(torch.load(path), ...))`
-      : '';
-    throw new CheckpointError(`${dir}: no ${basename(weightsPath)}${hint}`);
+  const names = format
+    ? [format.weightsName, ...(format.pickleName ? [format.pickleName] : [])]
+    : [PEFT_WEIGHTS_NAME, PEFT_PICKLE_NAME];
+  let weightsPath = '';
+  for (const n of names) {
+    if (await exists(join(dir, n))) {
+      weightsPath = join(dir, n);
+      break;
+    }
   }
+  if (weightsPath === '') throw new CheckpointError(`${dir}: no ${names.join(' or ')}`);
   let input: Record<string, unknown> = obj;
   let savedName: string | null = null;
   const ignoredPresent: string[] = [];
   if (format) {
-    const keys = [...(await readSafetensorsHeader(weightsPath)).tensors.keys()];
+    const keys = weightsPath.endsWith('.bin')
+      ? [...(await loadTorchBin(weightsPath)).keys()]
+      : [...(await readSafetensorsHeader(weightsPath)).tensors.keys()];
     try {
       ({ input, savedName } = format.readConfig(obj, keys));
     } catch (err) {
@@ -232,6 +238,11 @@ export async function readAdapterDirectory(dir: string): Promise<AdapterDirector
   };
 }
 
+/** A weights file's tensors: safetensors, or a torch.save zip of plain tensors (`.bin`). */
+async function readWeights(path: string): Promise<Map<string, SafeTensorEntry>> {
+  return path.endsWith('.bin') ? loadTorchBin(path) : (await loadSafetensors(path)).tensors;
+}
+
 function exists(path: string): Promise<boolean> {
   return fsp.stat(path).then(
     () => true,
@@ -249,7 +260,7 @@ export async function loadAdapterWeights(
   name: string,
   dir: AdapterDirectory,
 ): Promise<void> {
-  const file = await loadSafetensors(dir.weightsPath);
+  const file = { tensors: await readWeights(dir.weightsPath) };
   const format = dir.method.directory;
   const targets = format ? formatTensors(peft, name) : peftTensors(peft, name, 'load');
   const prefix = peft.getBaseModel().spec.baseModelPrefix;

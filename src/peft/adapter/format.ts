@@ -74,6 +74,8 @@ function bnFields(json: Record<string, unknown>): Record<string, unknown> {
 export const adapterHubFormat: DirectoryFormat<BottleneckConfig> = {
   configName: 'adapter_config.json',
   weightsName: 'adapter.safetensors',
+  // AdapterHub's default (torch.save) when saved without use_safetensors.
+  pickleName: 'pytorch_adapter.bin',
   // Saved beside the adapter by AdapterHub's heads; heads are not part of the adapter here.
   ignoredFiles: ['head_config.json', 'model_head.safetensors', 'pytorch_model_head.bin'],
   detect: (json) =>
