@@ -29,8 +29,8 @@ import { loadTorchBin } from './utils/torch-bin.js';
 
 export const PEFT_CONFIG_NAME = 'adapter_config.json';
 export const PEFT_WEIGHTS_NAME = 'adapter_model.safetensors';
-/** torch.save files read when no safetensors file is there (AdapterHub's default is this one). */
-export const PEFT_PICKLE_NAME = 'adapter_model.bin';
+/** PEFT's older weights file (torch.save), read when there is no safetensors file. */
+const PEFT_PICKLE_NAME = 'adapter_model.bin';
 
 /** PEFT's remove_adapter_name: `x.lora_A.default.weight` -> `x.lora_A.weight`, `x.ia3_l.default` -> `x.ia3_l`. */
 export function removeAdapterName(key: string, name: string): string {
