@@ -16,15 +16,6 @@ import { AdapterDict } from '../utils/dicts.js';
 import type { BottleneckConfig } from './config.js';
 import { activationModule } from './layer.js';
 
-/**
- * MAD-X's invertible adapter (Pfeiffer et al. 2020, §2.2): a NICE coupling block (Dinh et al.
- * 2015) on the token embeddings, so that a language adapter can also re-map the embedding space
- * of a frozen multilingual model. Split the features x = [x1, x2] (x1 the first ⌊d/2⌋):
- *   forward  y1 = x1 + F(x2),  y2 = x2 + G(y1)
- *   inverse  x2 = y2 - G(y1),  x1 = y1 - F(x2)
- * F and G are subnets (see subnet), so the map is invertible whatever their weights. The names
- * (F.0, F.2, G.0, G.2) are AdapterHub's NICECouplingBlock.
- */
 type Dtype = 'float32' | 'float64';
 
 /**
@@ -46,6 +37,15 @@ function subnet(
   return new Sequential<UnaryModule>(down, activationModule(config.non_linearity), up);
 }
 
+/**
+ * MAD-X's invertible adapter (Pfeiffer et al. 2020, §2.2): a NICE coupling block (Dinh et al.
+ * 2015) on the token embeddings, so that a language adapter can also re-map the embedding space
+ * of a frozen multilingual model. Split the features x = [x1, x2] (x1 the first ⌊d/2⌋):
+ *   forward  y1 = x1 + F(x2),  y2 = x2 + G(y1)
+ *   inverse  x2 = y2 - G(y1),  x1 = y1 - F(x2)
+ * F and G are subnets (see subnet), so the map is invertible whatever their weights. The names
+ * (F.0, F.2, G.0, G.2) are AdapterHub's NICECouplingBlock.
+ */
 export class NICECouplingBlock extends Module {
   F: Sequential<UnaryModule>;
   G: Sequential<UnaryModule>;
