@@ -78,6 +78,8 @@ export interface Tuner<C extends BasePeftConfig = BasePeftConfig> {
 export interface DirectoryFormat<C extends BasePeftConfig = BasePeftConfig> {
   configName: string;
   weightsName: string;
+  /** The torch.save weights file read when weightsName is absent. */
+  pickleName?: string;
   /** Whether a parsed adapter_config.json is in this format. */
   detect(json: Record<string, unknown>): boolean;
   writeConfig(
@@ -86,12 +88,22 @@ export interface DirectoryFormat<C extends BasePeftConfig = BasePeftConfig> {
     model: PreTrainedModel,
     adapterName: string,
   ): Record<string, unknown>;
-  /** The config input to parse and the adapter name the file was saved under. */
-  readConfig(json: Record<string, unknown>): { input: Record<string, unknown>; savedName: string };
+  /**
+   * The config input to parse and the adapter name the file was saved under; fileKeys are the
+   * weights file's tensor names (some configs are corrected by what the file holds).
+   */
+  readConfig(
+    json: Record<string, unknown>,
+    fileKeys: readonly string[],
+  ): { input: Record<string, unknown>; savedName: string };
   /** The file key of one in-memory key of this adapter, or null when it is not saved. */
   fileKey(key: string, adapterName: string): string | null;
   /** The file key the adapter would have had if it had been saved under savedName. */
   renameFileKey(fileKey: string, fromName: string, toName: string): string;
+  /** A file key of an older release in today's names (applied before matching). */
+  legacyKey?(fileKey: string): string;
+  /** Files of the format that loading leaves alone (a warning names those present). */
+  ignoredFiles?: readonly string[];
 }
 
 export interface PeftMethod<C extends BasePeftConfig = BasePeftConfig> {

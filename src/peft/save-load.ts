@@ -6,6 +6,7 @@ import {
   decodeFloat32,
   decodeFloat64,
   loadSafetensors,
+  readSafetensorsHeader,
   saveSafetensors,
   writeFileAtomic,
   type SafeTensorEntry,
@@ -15,6 +16,7 @@ import {
 import { configJson } from './config.js';
 import type { PeftModel } from './peft-model.js';
 import { peftMethodForType, listPeftMethods, type PeftMethod } from './registry.js';
+import { loadTorchBin } from './utils/torch-bin.js';
 
 /**
  * Adapter directories. Hugging Face PEFT's layout: adapter_config.json (the config's fields,
@@ -27,7 +29,8 @@ import { peftMethodForType, listPeftMethods, type PeftMethod } from './registry.
 
 export const PEFT_CONFIG_NAME = 'adapter_config.json';
 export const PEFT_WEIGHTS_NAME = 'adapter_model.safetensors';
-const PICKLE_NAMES = ['adapter_model.bin', 'pytorch_adapter.bin'];
+/** PEFT's older weights file (torch.save), read when there is no safetensors file. */
+const PEFT_PICKLE_NAME = 'adapter_model.bin';
 
 /** PEFT's remove_adapter_name: `x.lora_A.default.weight` -> `x.lora_A.weight`, `x.ia3_l.default` -> `x.ia3_l`. */
 export function removeAdapterName(key: string, name: string): string {
@@ -156,6 +159,8 @@ export interface AdapterDirectory {
   savedName: string | null;
   weightsPath: string;
   configPath: string;
+  /** Files of the format beside the adapter that loading does not read (AdapterHub's heads). */
+  ignoredPresent: string[];
 }
 
 /** Read and identify an adapter directory (PEFT's or a registered format such as AdapterHub's). */
@@ -180,16 +185,12 @@ export async function readAdapterDirectory(dir: string): Promise<AdapterDirector
   }
   const obj = json as Record<string, unknown>;
   let method: PeftMethod;
-  let input: Record<string, unknown>;
-  let savedName: string | null = null;
-  let weightsName = PEFT_WEIGHTS_NAME;
   if ('peft_type' in obj) {
     try {
       method = peftMethodForType(obj.peft_type);
     } catch (err) {
       throw new ConfigError(`${configPath}: ${(err as Error).message}`, { cause: err });
     }
-    input = obj;
   } else {
     const m = listPeftMethods().find((x) => x.directory?.detect(obj));
     if (!m) {
@@ -198,29 +199,34 @@ export async function readAdapterDirectory(dir: string): Promise<AdapterDirector
       );
     }
     method = m;
-    const read = m.directory!.readConfig(obj);
-    input = read.input;
-    savedName = read.savedName;
-    weightsName = m.directory!.weightsName;
   }
-  const weightsPath = join(dir, weightsName);
-  try {
-    await fsp.stat(weightsPath);
-  } catch {
-    const found: string[] = [];
-    for (const n of PICKLE_NAMES) {
-      if (
-        await fsp.stat(join(dir, n)).then(
-          () => true,
-          () => false,
-        )
-      )
-        found.push(n);
+  const format = 'peft_type' in obj ? undefined : method.directory!;
+  const names = format
+    ? [format.weightsName, ...(format.pickleName ? [format.pickleName] : [])]
+    : [PEFT_WEIGHTS_NAME, PEFT_PICKLE_NAME];
+  let weightsPath = '';
+  for (const n of names) {
+    if (await exists(join(dir, n))) {
+      weightsPath = join(dir, n);
+      break;
     }
-    const hint = found.length
-      ? ` (found ${found.join(', ')}: pickle files are not read; save with safe_serialization=True / use_safetensors=True)`
-      : '';
-    throw new CheckpointError(`${dir}: no ${weightsName}${hint}`);
+  }
+  if (weightsPath === '') throw new CheckpointError(`${dir}: no ${names.join(' or ')}`);
+  let input: Record<string, unknown> = obj;
+  let savedName: string | null = null;
+  const ignoredPresent: string[] = [];
+  if (format) {
+    const keys = weightsPath.endsWith('.bin')
+      ? [...(await loadTorchBin(weightsPath)).keys()]
+      : [...(await readSafetensorsHeader(weightsPath)).tensors.keys()];
+    try {
+      ({ input, savedName } = format.readConfig(obj, keys));
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      throw new ConfigError(`${configPath}: ${err.message}`, { cause: err });
+    }
+    for (const n of format.ignoredFiles ?? [])
+      if (await exists(join(dir, n))) ignoredPresent.push(n);
   }
   return {
     method,
@@ -228,7 +234,20 @@ export async function readAdapterDirectory(dir: string): Promise<AdapterDirector
     savedName,
     weightsPath,
     configPath,
+    ignoredPresent,
   };
+}
+
+/** A weights file's tensors: safetensors, or a torch.save zip of plain tensors (`.bin`). */
+async function readWeights(path: string): Promise<Map<string, SafeTensorEntry>> {
+  return path.endsWith('.bin') ? loadTorchBin(path) : (await loadSafetensors(path)).tensors;
+}
+
+function exists(path: string): Promise<boolean> {
+  return fsp.stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -241,10 +260,13 @@ export async function loadAdapterWeights(
   name: string,
   dir: AdapterDirectory,
 ): Promise<void> {
-  const file = await loadSafetensors(dir.weightsPath);
+  const file = { tensors: await readWeights(dir.weightsPath) };
   const format = dir.method.directory;
   const targets = format ? formatTensors(peft, name) : peftTensors(peft, name, 'load');
   const prefix = peft.getBaseModel().spec.baseModelPrefix;
+  // Older releases' names are matched in today's form (AdapterHub's legacy weight names).
+  const byKey = new Map<string, [string, SafeTensorEntry]>();
+  for (const [k, e] of file.tensors) byKey.set(format?.legacyKey?.(k) ?? k, [k, e]);
   const lookup = (key: string): [string, SafeTensorEntry] | undefined => {
     const candidates = [key];
     if (format && dir.savedName !== null) {
@@ -256,8 +278,8 @@ export async function loadAdapterWeights(
       );
     }
     for (const c of candidates) {
-      const e = file.tensors.get(c);
-      if (e) return [c, e];
+      const hit = byKey.get(c);
+      if (hit) return hit;
     }
     return undefined;
   };
@@ -293,6 +315,11 @@ export async function loadAdapterWeights(
       throw new CheckpointError(`${dir.weightsPath}: ${(err as Error).message}`, { cause: err });
     }
     target.data.set(data);
+  }
+  if (dir.ignoredPresent.length > 0) {
+    peft.onWarning(
+      `${dir.weightsPath}: ${dir.ignoredPresent.join(', ')} not loaded (prediction heads are not part of an adapter here)`,
+    );
   }
   const unexpected = [...file.tensors.keys()].filter((k) => !used.has(k));
   if (unexpected.length > 0) {

@@ -63,6 +63,9 @@ const define = (name: string, forward: string, derivative: string) =>
 
 export const exp = define('exp', 'Math.exp(x)', 'g * y');
 export const log = define('log', 'Math.log(x)', 'g / x');
+// atan has no backend kernel, like exp and log: it runs once per element of a GLOW coupling's
+// scale (src/peft/adapter/invertible.ts), far from any hot loop.
+export const atan = define('atan', 'Math.atan(x)', 'g / (1 + x * x)');
 const backendOf = (x: FloatArray) => backendFor(x instanceof Float32Array ? 'float32' : 'float64');
 // tanh runs in the backend (a wasm SIMD kernel by default; see the js backend for the float32
 // formula): it was the largest cost of the small-MLP training step after the GEMMs.

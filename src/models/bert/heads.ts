@@ -22,6 +22,7 @@ import {
   type ArchitectureSpec,
   type ModelOptions,
 } from '../common/pretrained.js';
+import type { InvertibleEmbeddingAdapter } from '../common/residual.js';
 import { registerArchitecture } from '../registry.js';
 import { parseBertConfig, type BertConfig, type BertConfigInput } from './config.js';
 import { BERT_IGNORED, BertModel } from './model.js';
@@ -87,8 +88,10 @@ export class BertLMPredictionHead extends Module {
     this.decoder.bias = this.bias;
   }
 
-  forward(x: Tensor): Tensor {
-    return this.decoder.forward(this.transform.forward(x));
+  /** inv: an invertible adapter on the embeddings, undone between transform and decoder. */
+  forward(x: Tensor, inv: InvertibleEmbeddingAdapter | null = null): Tensor {
+    const h = this.transform.forward(x);
+    return this.decoder.forward(inv ? inv.forward(h, true) : h);
   }
 }
 
@@ -100,8 +103,8 @@ export class BertOnlyMLMHead extends Module {
     this.predictions = new BertLMPredictionHead(config);
   }
 
-  forward(x: Tensor): Tensor {
-    return this.predictions.forward(x);
+  forward(x: Tensor, inv: InvertibleEmbeddingAdapter | null = null): Tensor {
+    return this.predictions.forward(x, inv);
   }
 }
 
@@ -138,7 +141,9 @@ export class BertForMaskedLM extends BertHead {
   /** Logits [B, T, vocab]; loss: cross-entropy at labelled positions (-100 elsewhere). */
   forward(inputs: MaskedLMInputs): MaskedLMOutput {
     const { lastHiddenState } = this.bert.forward(inputs);
-    const logits = this.cls.forward(lastHiddenState);
+    // An invertible adapter maps the embeddings on the way in, so it is undone before the tied
+    // decoder (after the transform, where AdapterHub's pre-hook on the output embeddings sits).
+    const logits = this.cls.forward(lastHiddenState, this.bert.invertible_adapters);
     return inputs.labels
       ? { logits, loss: tokenLoss(logits, inputs.labels, 'BertForMaskedLM') }
       : { logits };

@@ -26,7 +26,7 @@ import {
   type ArchitectureSpec,
   type ModelOptions,
 } from '../common/pretrained.js';
-import type { ResidualAdapter } from '../common/residual.js';
+import type { InvertibleEmbeddingAdapter, ResidualAdapter } from '../common/residual.js';
 import { registerArchitecture } from '../registry.js';
 import { parseBertConfig, type BertConfig, type BertConfigInput } from './config.js';
 
@@ -263,6 +263,8 @@ export class BertModel extends PreTrainedModel {
   embeddings: BertEmbeddings;
   encoder: BertEncoder;
   pooler: BertPooler | null;
+  /** MAD-X invertible adapters (PEFT), on the embeddings' output as AdapterHub's BERT. */
+  invertible_adapters: InvertibleEmbeddingAdapter | null = null;
 
   constructor(config: Partial<BertConfigInput> = {}, options: BertModelOptions = {}) {
     super();
@@ -286,7 +288,8 @@ export class BertModel extends PreTrainedModel {
     const past = inputs.pastKeyValues;
     const P = pastLength(past, this.config.num_hidden_layers, 'BertModel');
     checkAttentionMask(inputs.attentionMask, B, P + T, 'BertModel');
-    const embedded = this.embeddings.forward(inputs, P);
+    let embedded = this.embeddings.forward(inputs, P);
+    if (this.invertible_adapters) embedded = this.invertible_adapters.forward(embedded);
     const lastHiddenState = this.encoder.forward(embedded, inputs.attentionMask, past);
     return this.pooler
       ? { lastHiddenState, poolerOutput: this.pooler.forward(lastHiddenState) }

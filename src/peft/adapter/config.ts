@@ -6,9 +6,9 @@ import type { PreTrainedModel } from '../../models/index.js';
  * Bottleneck adapters (Houlsby et al. 2019; Pfeiffer et al. 2020) with AdapterHub's BnConfig
  * fields and defaults (its SeqBnConfig, "seq_bn" = Pfeiffer, unless set otherwise). Options of
  * BnConfig that change the architecture beyond W2·σ(W1·x) on the residual stream (extra layer
- * norms, parallel adapters, gating, PHM layers, GLOW invertible adapters) are accepted only at
- * their "off" values so that a file needing them fails loudly. MAD-X's NICE invertible adapter
- * (inv_adapter 'nice', invertible.ts) is supported on GPT-2 and Llama.
+ * norms, parallel adapters, gating, PHM layers) are accepted only at their "off" values so that
+ * a file needing them fails loudly. MAD-X's invertible adapters (inv_adapter 'nice' or 'glow',
+ * invertible.ts) are supported on GPT-2, Llama and BERT.
  */
 const off = <T extends z.ZodType>(t: T, what: string) =>
   t.refine((v) => !v, { error: `${what} is not supported` });
@@ -37,7 +37,7 @@ export const bottleneckConfigSchema = z.object({
   residual_before_ln: z.union([z.boolean(), z.literal('post_add')]).default(true),
   adapter_residual_before_ln: z.boolean().default(false),
   inv_adapter: z
-    .enum(['nice'], { error: "inv_adapter must be 'nice' or null ('glow' is not supported)" })
+    .enum(['nice', 'glow'], { error: "inv_adapter must be 'nice', 'glow' or null" })
     .nullable()
     .default(null),
   inv_adapter_reduction_factor: z.number().positive().nullable().default(null),

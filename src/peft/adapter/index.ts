@@ -4,12 +4,20 @@ import {
   prepareBottleneckConfig,
   type BottleneckConfig,
 } from './config.js';
-import { adapterHubFormat, BottleneckModel } from './model.js';
+import { adapterHubFormat } from './format.js';
+import { BottleneckModel } from './model.js';
 
 export * from './config.js';
 export { BottleneckAdapter, BottleneckDict, BottleneckLayer } from './layer.js';
-export { InvertibleAdapters, NICECouplingBlock } from './invertible.js';
-export { adapterHubFormat, BottleneckModel } from './model.js';
+export {
+  couplingBlock,
+  GLOWCouplingBlock,
+  InvertibleAdapters,
+  NICECouplingBlock,
+  type CouplingBlock,
+} from './invertible.js';
+export { adapterHubFormat } from './format.js';
+export { BottleneckModel } from './model.js';
 
 registerPeftMethod<BottleneckConfig>({
   name: 'adapter',

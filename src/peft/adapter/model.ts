@@ -2,16 +2,17 @@ import { ValueError } from '../../core/index.js';
 import { Module, type Parameter } from '../../nn/index.js';
 import {
   BertLayer,
+  BertModel,
   GPT2Block,
   GPT2Model,
   LlamaDecoderLayer,
   LlamaModel,
   type PreTrainedModel,
 } from '../../models/index.js';
-import type { DirectoryFormat, Tuner, TunerContext } from '../registry.js';
+import type { Tuner, TunerContext } from '../registry.js';
 import { modelDims } from '../utils/model-info.js';
-import { BN_FIELDS, BN_PRESETS, bottleneckSize, type BottleneckConfig } from './config.js';
-import { InvertibleAdapters, NICECouplingBlock } from './invertible.js';
+import { bottleneckSize, type BottleneckConfig } from './config.js';
+import { couplingBlock, InvertibleAdapters } from './invertible.js';
 import { BottleneckAdapter, BottleneckDict, BottleneckLayer } from './layer.js';
 
 /** One transformer block's two adapter sites, created on demand. */
@@ -70,10 +71,10 @@ function findBlocks(model: Module): Block[] {
   return blocks;
 }
 
-/** The GPT-2 or Llama body that carries invertible adapters (AdapterHub's base model), if any. */
-function embeddingOwner(model: Module): GPT2Model | LlamaModel | null {
+/** The GPT-2, Llama or BERT body that carries invertible adapters (AdapterHub's base model). */
+function embeddingOwner(model: Module): GPT2Model | LlamaModel | BertModel | null {
   for (const [, m] of model.namedModules())
-    if (m instanceof GPT2Model || m instanceof LlamaModel) return m;
+    if (m instanceof GPT2Model || m instanceof LlamaModel || m instanceof BertModel) return m;
   return null;
 }
 
@@ -81,7 +82,7 @@ function embeddingOwner(model: Module): GPT2Model | LlamaModel | null {
  * Bottleneck adapters on a model (AdapterHub's model mixin): an adapter per block after
  * attention (mh_adapter) and/or after the feed-forward (output_adapter), skipping leave_out,
  * and with inv_adapter an invertible adapter on the embeddings (`transformer.invertible_adapters`,
- * Llama `model.invertible_adapters`).
+ * Llama `model.invertible_adapters`, BERT `bert.invertible_adapters`).
  */
 export class BottleneckModel extends Module implements Tuner<BottleneckConfig> {
   model: PreTrainedModel;
@@ -117,12 +118,12 @@ export class BottleneckModel extends Module implements Tuner<BottleneckConfig> {
       const owner = embeddingOwner(this.model);
       if (!owner) {
         throw new ValueError(
-          `bottleneck adapter '${name}': inv_adapter '${config.inv_adapter}' is supported on GPT-2 and Llama models only, got ${this.model.constructor.name}`,
+          `bottleneck adapter '${name}': inv_adapter '${config.inv_adapter}' needs a GPT-2, Llama or BERT model, got ${this.model.constructor.name}`,
         );
       }
       if (!(owner.invertible_adapters instanceof InvertibleAdapters))
         owner.invertible_adapters = new InvertibleAdapters();
-      const block = new NICECouplingBlock(hidden, config, ctx.rng, dtype);
+      const block = couplingBlock(hidden, config, ctx.rng, dtype);
       (owner.invertible_adapters as InvertibleAdapters).set(name, block);
     }
     for (const block of findBlocks(this.model)) {
@@ -158,60 +159,3 @@ export class BottleneckModel extends Module implements Tuner<BottleneckConfig> {
       .concat(inv?.has(name) ? inv.get(name).parameters() : []);
   }
 }
-
-const IN_MEMORY_PREFIX = 'base_model.model.';
-
-/**
- * AdapterHub's directory: adapter_config.json {config: BnConfig fields, hidden_size, model_class,
- * model_name, model_type, name, version} and adapter.safetensors (its `use_safetensors=True`
- * name) holding the model's state-dict entries of the adapter, name included
- * (`bert.encoder.layer.0.output.adapters.<name>.adapter_down.0.weight`).
- */
-export const adapterHubFormat: DirectoryFormat<BottleneckConfig> = {
-  configName: 'adapter_config.json',
-  weightsName: 'adapter.safetensors',
-  detect: (json) =>
-    !('peft_type' in json) &&
-    typeof json.name === 'string' &&
-    (typeof json.config === 'string' || (typeof json.config === 'object' && json.config !== null)),
-  writeConfig(config, extras, model, adapterName) {
-    const bn: Record<string, unknown> = {};
-    for (const k of BN_FIELDS) bn[k] = (config as unknown as Record<string, unknown>)[k];
-    for (const [k, v] of Object.entries(extras)) bn[k] = v;
-    return {
-      config: bn,
-      hidden_size: modelDims(model).hiddenSize,
-      model_class: model.spec.architecture,
-      model_name: config.base_model_name_or_path,
-      model_type: model.spec.modelType,
-      name: adapterName,
-      version: 'osmosis',
-    };
-  },
-  readConfig(json) {
-    let bn = json.config as Record<string, unknown> | string;
-    if (typeof bn === 'string') {
-      const preset = BN_PRESETS[bn];
-      if (!preset) throw new ValueError(`AdapterHub config: unknown preset '${bn}'`);
-      bn = preset() as Record<string, unknown>;
-    }
-    const input: Record<string, unknown> = { ...bn };
-    // AdapterHub renames activations of files without a version (its ACTIVATION_RENAME).
-    if (json.version === undefined) {
-      const rename: Record<string, string> = { gelu: 'gelu_new', gelu_orig: 'gelu' };
-      const nl = input.non_linearity;
-      if (typeof nl === 'string' && rename[nl]) input.non_linearity = rename[nl];
-    }
-    if (typeof input.non_linearity === 'string')
-      input.non_linearity = input.non_linearity.toLowerCase();
-    delete input.architecture;
-    input.peft_type = 'BOTTLENECK';
-    if (typeof json.model_name === 'string') input.base_model_name_or_path = json.model_name;
-    return { input, savedName: json.name as string };
-  },
-  fileKey(key, adapterName) {
-    if (!key.startsWith(IN_MEMORY_PREFIX) || !key.includes(`adapters.${adapterName}.`)) return null;
-    return key.slice(IN_MEMORY_PREFIX.length);
-  },
-  renameFileKey: (key, from, to) => key.replace(`adapters.${from}.`, `adapters.${to}.`),
-};

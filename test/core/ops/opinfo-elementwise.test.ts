@@ -270,6 +270,7 @@ runOpInfos([
   unaryOp('exp', (x) => ops.exp(x), Math.exp, { values: [-800, -50, 0, 50, 100] }),
   unaryOp('log', (x) => ops.log(x), Math.log, { range: [0.2, 3], values: [0, 1, 1e-30, 1e30] }),
   unaryOp('tanh', (x) => ops.tanh(x), Math.tanh, { values: [-50, 0, 50] }),
+  unaryOp('atan', (x) => ops.atan(x), Math.atan, { range: [-4, 4], values: [-1e30, 0, 1e30, NaN] }),
   unaryOp('sigmoid', (x) => ops.sigmoid(x), sig, { values: [-800, -30, 0, 30, 800] }),
   unaryOp(
     'relu',
