@@ -1,7 +1,8 @@
 /**
  * MAMT on RL task families: meta-train a policy initialisation over tasks drawn from a family
- * (CartPole physics, cooperative navigation with varying agent/landmark counts), then adapt it on
- * the held-out target task in K inner steps and record the return after each step.
+ * (CartPole physics, cooperative navigation with varying agent/landmark counts or a hidden goal
+ * direction), then adapt it on the held-out target task in K inner steps and record the return
+ * after each step.
  *
  * Every initialisation under comparison goes through the same adaptation: K plain gradient steps
  * of the policy-gradient loss (pg.ts), each on E fresh episodes; only ANIL restricts them to the

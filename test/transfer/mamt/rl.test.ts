@@ -95,6 +95,33 @@ describe('runMamt on RL task families (tiny budgets)', () => {
     for (const e of r.episodes) expect(e.episodicLength).toBe(5);
   });
 
+  it('meta-trains on a hidden-goal family: tasks differ in reward only, inputs keep their size', () => {
+    const config = mamtSchema.parse({
+      meta: 'reptile',
+      family: { vary: { goalAngle: [0, 6.2832] } },
+      inner: { steps: 1, lr: 0.5, episodes: 2 },
+      outer: { metaBatch: 2, innerSteps: 2 },
+      adaptation: { trials: 1 },
+      policy: { hidden: [8] },
+    });
+    const run = (goalOffset: number) =>
+      runMamt({
+        envId: 'SimpleSpread-v3',
+        target: { numAgents: 2, numLandmarks: 2, maxCycles: 5, goalOffset, goalAngle: 1 },
+        config,
+        seed: 0,
+        totalSteps: 40,
+      });
+    const moved = run(1);
+    const plain = run(0);
+    expect(moved.policy.parameters()[0].shape).toEqual([8, 4 + 6 + 3 + 2]);
+    // Same seed, same observations and actions at first: only the rewarded points differ.
+    expect(moved.history[0].before).not.toBe(plain.history[0].before);
+    expect(moved.episodes.map((e) => e.episodicLength)).toEqual(
+      plain.episodes.map((e) => e.episodicLength),
+    );
+  });
+
   it('refuses Reptile without inner steps and envs without discrete actions', () => {
     const c = cartpole('reptile');
     expect(() =>

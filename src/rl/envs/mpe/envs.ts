@@ -24,6 +24,10 @@ export const simpleSpreadSchema = z
     /** Defaults to numAgents, as PettingZoo's single N. */
     numLandmarks: z.number().int().min(1).max(64).optional(),
     localRatio: z.number().min(0).max(1).default(0.5),
+    /** Distance from each landmark to the point that is rewarded (0: PettingZoo's task). */
+    goalOffset: z.number().min(0).max(10).default(0),
+    /** Direction of that point from its landmark, radians counter-clockwise from +x. */
+    goalAngle: z.number().finite().default(0),
     ...common,
   })
   .strict();
@@ -50,13 +54,22 @@ function parse<S extends z.ZodTypeAny>(schema: S, env: string, options: unknown)
   return r.data;
 }
 
-/** N agents cover N landmarks while avoiding each other (cooperative). */
+/**
+ * N agents cover N landmarks while avoiding each other (cooperative).
+ *
+ * `goalOffset` > 0 makes the cooperative-navigation analogue of MAML's 2D navigation with a
+ * hidden goal: the team is rewarded for covering the points at `goalOffset` in direction
+ * `goalAngle` from the landmarks, while observations still show the landmarks themselves (as a
+ * map that is off by a fixed, unknown displacement). The offset is a property of the task, the
+ * same in every episode, and can only be found from the reward. Everything else is unchanged.
+ */
 export class SimpleSpreadEnv extends MpeParallelEnv {
   constructor(options: SimpleSpreadOptions = {}) {
     const o = parse(simpleSpreadSchema, 'SimpleSpread-v3', options);
     const scenario = new SimpleSpreadScenario({
       numAgents: o.numAgents,
       numLandmarks: o.numLandmarks ?? o.numAgents,
+      goalOffset: [o.goalOffset * Math.cos(o.goalAngle), o.goalOffset * Math.sin(o.goalAngle)],
     });
     super(
       scenario,

@@ -33,18 +33,26 @@ function writeRel(out: Float32Array, o: number, self: Agent, x: number, y: numbe
 export interface SimpleSpreadConfig {
   numAgents: number;
   numLandmarks: number;
+  /**
+   * Where the rewarded point lies relative to each landmark (x, y); [0, 0] is PettingZoo's
+   * simple_spread. It is not observed: a hidden task parameter (see SimpleSpreadEnv).
+   */
+  goalOffset?: readonly [number, number];
 }
 
 /**
  * simple_spread: N agents must cover N landmarks. Global reward: minus the sum over landmarks of
- * the distance to the closest agent. Local reward: -1 for each other agent the agent overlaps.
+ * the distance to the closest agent (to the landmark moved by `goalOffset`, zero by default).
+ * Local reward: -1 for each other agent the agent overlaps.
  * Observation: [self_vel(2), self_pos(2), landmark_rel(2L), other_rel(2(N-1)), other_comm(2(N-1))]
  * (agents are silent, so the communication part is always zero, as in PettingZoo).
  */
 export class SimpleSpreadScenario implements Scenario {
   readonly world: World;
+  private readonly offset: readonly [number, number];
 
   constructor(readonly config: SimpleSpreadConfig) {
+    this.offset = config.goalOffset ?? [0, 0];
     const world = new World(2);
     for (let i = 0; i < config.numAgents; i++) {
       const agent = new Agent(`agent_${i}`, world.dimC);
@@ -90,11 +98,16 @@ export class SimpleSpreadScenario implements Scenario {
   }
 
   globalReward(): number {
+    const [ox, oy] = this.offset;
     let rew = 0;
     for (const lm of this.world.landmarks) {
       let best = Infinity;
       for (const a of this.world.agents) {
-        const d = distance(a, lm);
+        // PettingZoo's exact expression when there is no offset (the golden test holds it).
+        const d =
+          ox === 0 && oy === 0
+            ? distance(a, lm)
+            : Math.hypot(a.pos[0] - lm.pos[0] - ox, a.pos[1] - lm.pos[1] - oy);
         if (d < best) best = d;
       }
       rew -= best;

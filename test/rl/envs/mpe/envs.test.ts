@@ -169,7 +169,38 @@ describe('SimpleSpread-v3', () => {
     expect(rb.observations).toEqual(ra.observations);
   });
 
+  it('rewards the hidden goal offset and leaves observations as without it', () => {
+    const initialState = {
+      agents: [{ pos: [0.5, 0] }, { pos: [-1, -1] }],
+      landmarks: [{ pos: [0, 0] }, { pos: [1, 1] }],
+    };
+    const plain = new SimpleSpreadEnv({ numAgents: 2, localRatio: 0 });
+    const moved = new SimpleSpreadEnv({
+      numAgents: 2,
+      localRatio: 0,
+      goalOffset: 0.5,
+      goalAngle: Math.PI / 2,
+    });
+    const p = plain.reset({ seed: 4, options: { initialState } });
+    const m = moved.reset({ seed: 4, options: { initialState } });
+    expect(m.observations).toEqual(p.observations);
+    const rp = plain.step({ agent_0: 0, agent_1: 0 });
+    const rm = moved.step({ agent_0: 0, agent_1: 0 });
+    expect(rm.observations).toEqual(rp.observations);
+    // Rewarded points: (0, 0.5) and (1, 1.5); nothing moved under no-op actions.
+    const d = (x: number, y: number, gx: number, gy: number) => Math.hypot(x - gx, y - gy);
+    const near = (gx: number, gy: number) => Math.min(d(0.5, 0, gx, gy), d(-1, -1, gx, gy));
+    expect(rm.rewards.agent_0).toBeCloseTo(-(near(0, 0.5) + near(1, 1.5)), 12);
+    expect(rp.rewards.agent_0).toBeCloseTo(-(near(0, 0) + near(1, 1)), 12);
+    // A zero offset in any direction is PettingZoo's task.
+    const zero = new SimpleSpreadEnv({ numAgents: 2, localRatio: 0, goalAngle: 2 });
+    zero.reset({ seed: 4, options: { initialState } });
+    expect(zero.step({ agent_0: 0, agent_1: 0 }).rewards).toEqual(rp.rewards);
+  });
+
   it('validates options with typed errors', () => {
+    expect(() => new SimpleSpreadEnv({ goalOffset: -0.5 })).toThrow(/goalOffset/);
+    expect(() => new SimpleSpreadEnv({ goalAngle: Number.NaN })).toThrow(ConfigError);
     expect(() => new SimpleSpreadEnv({ localRatio: 2 })).toThrow(ConfigError);
     expect(() => new SimpleSpreadEnv({ numAgents: 0 })).toThrow(ConfigError);
     expect(() => new SimpleSpreadEnv({ bogus: 1 } as never)).toThrow(ConfigError);
