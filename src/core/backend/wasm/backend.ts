@@ -117,6 +117,7 @@ function checkLength(op: string, name: string, x: FloatArray, need: number, args
  */
 export class WasmKernels implements Backend {
   readonly name = 'wasm' as const;
+  readonly simd: 'relaxed' | 'baseline';
   private readonly k: KernelExports;
   private disposed = false;
 
@@ -124,7 +125,10 @@ export class WasmKernels implements Backend {
     private readonly local: KernelInstance,
     private readonly parallel: { instance: KernelInstance; pool: WorkerPool } | null,
     readonly threads: number,
+    /** Whether the kernels are the relaxed-SIMD build (fused multiply-add in the GEMM). */
+    relaxed: boolean,
   ) {
+    this.simd = relaxed ? 'relaxed' : 'baseline';
     this.k = local.k;
   }
 
