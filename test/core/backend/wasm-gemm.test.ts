@@ -287,7 +287,24 @@ describe('wasm gemm dispatch and errors', () => {
     expect(backends[1].simd).toBe(relaxedSimdAvailable() ? 'relaxed' : 'baseline');
     expect(backends['1 baseline'].simd).toBe('baseline');
     const bad = { threads: 1, simd: 'avx' as 'auto' };
-    await expect(createWasmBackend(bad)).rejects.toThrow(/simd must be one of .*, got avx/);
+    await expect(createWasmBackend(bad)).rejects.toThrow(/simd must be one of .*, got 'avx'/);
+  });
+
+  it('reads the default build from OSMOSIS_WASM_SIMD and names the variable when it is bad', async () => {
+    const before = process.env.OSMOSIS_WASM_SIMD;
+    try {
+      process.env.OSMOSIS_WASM_SIMD = 'baseline';
+      const be = await createWasmBackend({ threads: 1 });
+      expect(be.simd).toBe('baseline');
+      be.dispose();
+      process.env.OSMOSIS_WASM_SIMD = 'fma';
+      await expect(createWasmBackend({ threads: 1 })).rejects.toThrow(
+        /OSMOSIS_WASM_SIMD must be one of auto, relaxed, baseline, got 'fma'/,
+      );
+    } finally {
+      if (before === undefined) delete process.env.OSMOSIS_WASM_SIMD;
+      else process.env.OSMOSIS_WASM_SIMD = before;
+    }
   });
 
   it('throws BackendError after dispose', async () => {

@@ -16,8 +16,10 @@ export interface WasmBackendOptions {
   threads?: number;
   /**
    * Which build of the kernels: 'relaxed' (relaxed SIMD: the GEMM uses fused multiply-add),
-   * 'baseline' (SIMD without it) or 'auto' (the default: relaxed when the engine supports it).
-   * Asking for 'relaxed' where it is unsupported is a BackendError.
+   * 'baseline' (SIMD without it) or 'auto' (relaxed when the engine supports it). Default: the
+   * OSMOSIS_WASM_SIMD environment variable, else 'auto' (the variable lets a CLI run or a bench
+   * reproduce the baseline build). Asking for 'relaxed' where it is unsupported is a
+   * BackendError.
    */
   simd?: WasmSimd;
 }
@@ -47,7 +49,9 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   if (!Number.isInteger(threads) || threads < 1) {
     throw new ValueError(`createWasmBackend: threads must be an integer >= 1, got ${threads}`);
   }
-  const relaxed = chooseRelaxed(options.simd ?? 'auto');
+  const relaxed = options.simd
+    ? chooseRelaxed(options.simd, 'createWasmBackend: simd')
+    : chooseRelaxed(process.env.OSMOSIS_WASM_SIMD ?? 'auto', 'OSMOSIS_WASM_SIMD');
   const root = packageRoot();
   const localModule = await wasmApi.compile(await readKernels(kernelsPath(root, false, relaxed)));
   const local = await instantiate(localModule, memoryFor(false), 1);
@@ -66,17 +70,16 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   return new WasmKernels(local, { instance: shared, pool }, threads, relaxed);
 }
 
-function chooseRelaxed(simd: WasmSimd): boolean {
-  if (!WASM_SIMD.includes(simd)) {
-    throw new ValueError(
-      `createWasmBackend: simd must be one of ${WASM_SIMD.join(', ')}, got ${simd}`,
-    );
+/** Whether to load the relaxed-SIMD build for `simd` (`source` names where it came from). */
+function chooseRelaxed(simd: string, source: string): boolean {
+  if (!(WASM_SIMD as readonly string[]).includes(simd)) {
+    throw new ValueError(`${source} must be one of ${WASM_SIMD.join(', ')}, got '${simd}'`);
   }
   if (simd === 'baseline') return false;
   const available = relaxedSimdAvailable();
   if (simd === 'relaxed' && !available) {
     throw new BackendError(
-      `createWasmBackend: simd 'relaxed' asked for, but this engine does not validate relaxed SIMD (node ${process.version})`,
+      `${source}: 'relaxed' asked for, but this engine does not validate relaxed SIMD (node ${process.version})`,
     );
   }
   return available;
