@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GemmArgs } from '../../../src/core/backend/backend.js';
 import { jsBackend } from '../../../src/core/backend/js.js';
@@ -9,7 +10,8 @@ import {
 } from '../../../src/core/backend/wasm/features.js';
 import { createWasmBackend, type WasmBackend } from '../../../src/core/backend/wasm/index.js';
 import { KERNEL_FILES } from '../../../src/core/backend/wasm/locate.js';
-import { wasmApi } from '../../../src/core/backend/wasm/wasm-api.js';
+import { WorkerPool } from '../../../src/core/backend/wasm/pool.js';
+import { type WasmModule, wasmApi } from '../../../src/core/backend/wasm/wasm-api.js';
 import { BackendError, ShapeError } from '../../../src/core/errors.js';
 
 /** Seeded uniform [-1, 1) floats (mulberry32). */
@@ -304,6 +306,22 @@ describe('wasm gemm dispatch and errors', () => {
     } finally {
       if (before === undefined) delete process.env.OSMOSIS_WASM_SIMD;
       else process.env.OSMOSIS_WASM_SIMD = before;
+    }
+  });
+
+  // Jobs are claimed piece by piece, so the main thread can finish one alone; it must not wait
+  // for a worker that has not turned up (the old protocol waited for every worker).
+  it('finishes a job without a worker that never joins it', async () => {
+    const memory = new wasmApi.Memory({ initial: 1, maximum: 1, shared: true });
+    const absent = new URL('../../fixtures/wasm/absent-worker.mjs', import.meta.url);
+    const module = {} as WasmModule; // the stand-in never instantiates it
+    const pool = await WorkerPool.start(module, memory, 0, 1, fileURLToPath(absent));
+    try {
+      let runs = 0;
+      for (let i = 0; i < 3; i++) pool.run(2, () => runs++, 'test');
+      expect(runs).toBe(3);
+    } finally {
+      pool.dispose();
     }
   });
 
