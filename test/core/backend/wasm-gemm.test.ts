@@ -223,6 +223,25 @@ describe.each(VARIANTS)('wasm gemm, %i thread(s), %s SIMD', (threadCount, simd) 
   });
 });
 
+// Seeded runs must not depend on the thread count: chunks split C along whole tiles and never
+// change a tile's summation order, so 1 and 2 threads give the same bits (per build).
+it.each(SIMD)('gives the same bits on 1 and 2 threads (%s SIMD)', (simd) => {
+  for (const [m, n, k, transA, transB] of [
+    [203, 97, 411, true, false],
+    [130, 700, 500, false, true],
+    [300, 300, 300, false, false],
+  ] as const) {
+    const g = args(m, n, k, { transA, transB });
+    const a = rand(m * k, 1);
+    const b = rand(k * n, 2);
+    const one = new Float32Array(m * n);
+    const two = new Float32Array(m * n);
+    backends[`1 ${simd}`].gemm(a, b, one, g);
+    backends[`2 ${simd}`].gemm(a, b, two, g);
+    expect(two).toEqual(one);
+  }
+});
+
 describe('wasm gemm dispatch and errors', () => {
   it('hands float64 to the js backend', () => {
     const a = Float64Array.from(rand(12, 1));
