@@ -13,6 +13,8 @@ import { MR, NR } from './gemm-kernel';
 
 /** Rows walked across all slivers at once (their lines, one per row and sliver pair, fit L1). */
 const PB: i32 = 8;
+/** Bytes per k step of a packed A sliver. */
+const SA: i32 = MR * 4;
 
 // Lane q of trK(r0, r1, r2, r3) is lane K of row q: a 4x4 transpose, one output row each.
 function lo01(r0: v128, r1: v128): v128 {
@@ -35,8 +37,8 @@ function tr3(r0: v128, r1: v128, r2: v128, r3: v128): v128 {
 }
 
 /**
- * Packs rows ic..ic+mc, k-range pc..pc+kc of alpha * op(A) into dst: sliver s (rows ic+5s..)
- * starts at dst + 5s * kc floats and holds element (r, p) at p * 5 + r.
+ * Packs rows ic..ic+mc, k-range pc..pc+kc of alpha * op(A) into dst: sliver s (rows ic+MR s..)
+ * starts at dst + MR s kc floats and holds element (r, p) at p MR + r.
  * A is [m, k] (ld = k), or [k, m] when transA (ld = m).
  */
 export function packA(
@@ -74,10 +76,11 @@ function packARows(
       const d = dst + ((<usize>(ir * kc)) << 2);
       let src = a + ((<usize>(pc + p0) * <usize>ld + <usize>(ic + ir)) << 2);
       for (let p = p0; p < p1; p++) {
-        const o = d + <usize>(p * 20);
+        const o = d + <usize>(p * SA);
         if (mr == MR) {
           v128.store(o, f32x4.mul(v128.load(src), va));
           store<f32>(o, load<f32>(src, 16) * alpha, 16);
+          if (MR == 6) store<f32>(o, load<f32>(src, 20) * alpha, 20);
         } else {
           let r = 0;
           for (; r < mr; r++)
@@ -90,7 +93,10 @@ function packARows(
   }
 }
 
-/** A stored [m, k]: each sliver's five rows run along p; 4x4 transposes regroup them. */
+/**
+ * A stored [m, k]: each sliver's MR rows run along p; 4x4 transposes regroup the first four, and
+ * the fifth (and sixth) row's values go in one by one.
+ */
 function packACols(
   a: usize,
   ld: i32,
@@ -113,10 +119,10 @@ function packACols(
         const o = d + <usize>(r << 2);
         if (r < mr) {
           for (let p = 0; p < kc; p++) {
-            store<f32>(o + <usize>(p * 20), load<f32>(s + <usize>(p << 2)) * alpha);
+            store<f32>(o + <usize>(p * SA), load<f32>(s + <usize>(p << 2)) * alpha);
           }
         } else {
-          for (let p = 0; p < kc; p++) store<f32>(o + <usize>(p * 20), 0);
+          for (let p = 0; p < kc; p++) store<f32>(o + <usize>(p * SA), 0);
         }
       }
       continue;
@@ -125,6 +131,7 @@ function packACols(
     const s2 = s1 + rowBytes;
     const s3 = s2 + rowBytes;
     const s4 = s3 + rowBytes;
+    const s5 = s4 + rowBytes; // read only when MR is 6
     let p = 0;
     for (; p + 4 <= kc; p += 4) {
       const q = <usize>(p << 2);
@@ -133,24 +140,32 @@ function packACols(
       const r2 = f32x4.mul(v128.load(s2 + q), va);
       const r3 = f32x4.mul(v128.load(s3 + q), va);
       const r4 = f32x4.mul(v128.load(s4 + q), va);
-      const o = d + <usize>(p * 20);
+      const o = d + <usize>(p * SA);
       v128.store(o, tr0(r0, r1, r2, r3));
       store<f32>(o, f32x4.extract_lane(r4, 0), 16);
-      v128.store(o, tr1(r0, r1, r2, r3), 20);
-      store<f32>(o, f32x4.extract_lane(r4, 1), 36);
-      v128.store(o, tr2(r0, r1, r2, r3), 40);
-      store<f32>(o, f32x4.extract_lane(r4, 2), 56);
-      v128.store(o, tr3(r0, r1, r2, r3), 60);
-      store<f32>(o, f32x4.extract_lane(r4, 3), 76);
+      v128.store(o, tr1(r0, r1, r2, r3), SA);
+      store<f32>(o, f32x4.extract_lane(r4, 1), SA + 16);
+      v128.store(o, tr2(r0, r1, r2, r3), 2 * SA);
+      store<f32>(o, f32x4.extract_lane(r4, 2), 2 * SA + 16);
+      v128.store(o, tr3(r0, r1, r2, r3), 3 * SA);
+      store<f32>(o, f32x4.extract_lane(r4, 3), 3 * SA + 16);
+      if (MR == 6) {
+        const r5 = f32x4.mul(v128.load(s5 + q), va);
+        store<f32>(o, f32x4.extract_lane(r5, 0), 20);
+        store<f32>(o, f32x4.extract_lane(r5, 1), SA + 20);
+        store<f32>(o, f32x4.extract_lane(r5, 2), 2 * SA + 20);
+        store<f32>(o, f32x4.extract_lane(r5, 3), 3 * SA + 20);
+      }
     }
     for (; p < kc; p++) {
       const q = <usize>(p << 2);
-      const o = d + <usize>(p * 20);
+      const o = d + <usize>(p * SA);
       store<f32>(o, load<f32>(s0 + q) * alpha);
       store<f32>(o, load<f32>(s1 + q) * alpha, 4);
       store<f32>(o, load<f32>(s2 + q) * alpha, 8);
       store<f32>(o, load<f32>(s3 + q) * alpha, 12);
       store<f32>(o, load<f32>(s4 + q) * alpha, 16);
+      if (MR == 6) store<f32>(o, load<f32>(s5 + q) * alpha, 20);
     }
   }
 }

@@ -4,13 +4,13 @@
 // A block, and each C tile is loaded/stored once per KC-deep pass.
 //
 // Block sizes for a Zen-class core (48 KB L1d, 1 MB L2): KC = 384 keeps the B sliver (12 KB)
-// and an A sliver (7.5 KB) in L1 and amortizes each C tile's load/store over 384 k steps;
-// MC = 120 (24 slivers) keeps the A block at 180 KB in L2; NC = 2048 bounds the packed B panel
+// and an A sliver (7.5 KB, 9 KB for the relaxed build's 6-row tile) in L1 and amortizes each C tile's load/store over 384 k steps;
+// MC = 120 (24 or 20 slivers; a multiple of both MRs) keeps the A block at 180 KB in L2; NC = 2048 bounds the packed B panel
 // at 3 MB per thread. Without copies, every KC in {256, 384, 512} x MC in {60, 120, 240} ran
 // within noise of the kernel's own 48-51 GFLOP/s at 1024^3 on one core, so these are chosen
 // for headroom on smaller caches (32 KB L1d, 512 KB L2) rather than measured to the last %.
 
-import { MR, NR, kernel5x8, kernelEdge } from './gemm-kernel';
+import { MR, NR, kernelEdge, kernelTile } from './gemm-kernel';
 import { packA, packB } from './gemm-pack';
 
 const KC: i32 = 384;
@@ -177,7 +177,7 @@ function gemm2d(
   const lda = transA ? m : k;
   const ldb = transB ? k : n;
   // Small operands whose kernel steps are contiguous skip packing: A stored [k, m] holds each
-  // step's 5 rows side by side, B stored [k, n] each step's 8 columns. Up to DIRECT_FLOATS the
+  // step's MR rows side by side, B stored [k, n] each step's 8 columns. Up to DIRECT_FLOATS the
   // whole operand stays in L1, so its row stride costs nothing; larger ones are packed, since
   // rows 4 KB apart would share L1 sets. alpha is folded into packed A, so A needs alpha 1. An
   // edge tile reads up to 7 floats past an operand's last row (the JS arena keeps 64 bytes
@@ -208,7 +208,7 @@ function gemm2d(
               : pa + ((<usize>(ir * kc)) << 2);
             const cTile = cCol + <usize>(ic + ir) * ldc;
             if (mr == MR && nr == NR) {
-              kernel5x8(sliverA, sa, sliverB, sb, kc, cTile, ldc, accumulate);
+              kernelTile(sliverA, sa, sliverB, sb, kc, cTile, ldc, accumulate);
             } else {
               kernelEdge(sliverA, sa, sliverB, sb, kc, cTile, ldc, accumulate, mr, nr, tile);
             }

@@ -40,5 +40,7 @@ export function benchGemmSizes(backend: Backend, sizes: number[], repeats = 10) 
 export function runGemm(options: { repeats?: number }) {
   const backend = getBackend();
   const results = benchGemmSizes(backend, [256, 512, 1024], options.repeats ?? 10);
-  return { results, peakRssMb: peakRssMb() };
+  // Which build of the wasm kernels ran (relaxed SIMD with FMA, or baseline); absent elsewhere.
+  const simd = (backend as { simd?: string }).simd;
+  return { ...(simd ? { simd } : {}), results, peakRssMb: peakRssMb() };
 }

@@ -12,6 +12,10 @@
 //                           by word (relaxed atomics), ~1 us per 16 KB against ~0.2 for memcpy into
 //                           an unshared one, and small kernels are mostly such copies. Atomics
 //                           (gemm.ts claims work with one) are valid on unshared memory too.
+//   build/kernels-relaxed*.wasm: both again with relaxed-simd enabled, where the GEMM micro-kernel
+//                           multiplies and adds with f32x4.relaxed_madd (one fused multiply-add
+//                           on FMA hardware); src/core/backend/wasm/features.ts picks them when
+//                           the engine validates relaxed SIMD, the plain ones otherwise
 //   --runtime stub --use abort=
 //                           no GC and no abort import: the kernels never allocate, and JS owns the
 //                           memory layout above heapBase()
@@ -28,7 +32,7 @@ import asc from 'assemblyscript/asc';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 await mkdir(join(root, 'build'), { recursive: true });
 
-async function build(name, shared, wat) {
+async function build(name, shared, relaxed, wat) {
   const out = join(root, 'build', name);
   // Written under a temporary name, then renamed: a concurrent build or a running test never sees
   // a half-written module.
@@ -38,7 +42,7 @@ async function build(name, shared, wat) {
     '-O3',
     '--noAssert',
     '--enable',
-    'simd,threads',
+    relaxed ? 'simd,threads,relaxed-simd' : 'simd,threads',
     '--importMemory',
     ...(shared ? ['--sharedMemory'] : []),
     '--initialMemory',
@@ -64,6 +68,8 @@ async function build(name, shared, wat) {
   console.log(`build-kernels: wrote ${out}`);
 }
 
-// The unshared module first: a reader that finds kernels.wasm (what the tests look for) finds both.
-await build('kernels-unshared.wasm', false, false);
-await build('kernels.wasm', true, process.argv.includes('--wat'));
+// kernels.wasm last: a reader that finds it (what the tests look for) finds all four.
+await build('kernels-relaxed-unshared.wasm', false, true, false);
+await build('kernels-relaxed.wasm', true, true, false);
+await build('kernels-unshared.wasm', false, false, false);
+await build('kernels.wasm', true, false, process.argv.includes('--wat'));

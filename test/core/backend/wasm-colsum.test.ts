@@ -4,11 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getBackend, setBackend, type Backend } from '../../../src/core/backend/index.js';
 import { jsBackend } from '../../../src/core/backend/js.js';
 import { createWasmBackend, type WasmBackend } from '../../../src/core/backend/wasm/index.js';
+import { KERNEL_FILES } from '../../../src/core/backend/wasm/locate.js';
 import { Generator, mul, randn, sum, tensor } from '../../../src/index.js';
 
 let be: WasmBackend;
 beforeAll(async () => {
-  const built = ['kernels.wasm', 'kernels-unshared.wasm'].every((f) =>
+  const built = KERNEL_FILES.every((f) =>
     existsSync(new URL(`../../../build/${f}`, import.meta.url)),
   );
   if (!built) {

@@ -1,9 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GemmArgs } from '../../../src/core/backend/backend.js';
 import { jsBackend } from '../../../src/core/backend/js.js';
+import {
+  detectRelaxedSimd,
+  relaxedSimdAvailable,
+} from '../../../src/core/backend/wasm/features.js';
 import { createWasmBackend, type WasmBackend } from '../../../src/core/backend/wasm/index.js';
+import { KERNEL_FILES } from '../../../src/core/backend/wasm/locate.js';
+import { WorkerPool } from '../../../src/core/backend/wasm/pool.js';
+import { type WasmModule, wasmApi } from '../../../src/core/backend/wasm/wasm-api.js';
 import { BackendError, ShapeError } from '../../../src/core/errors.js';
 
 /** Seeded uniform [-1, 1) floats (mulberry32). */
@@ -74,14 +82,21 @@ const TRANS: [boolean, boolean][] = [
   [true, true],
 ];
 
-const backends: Record<number, WasmBackend> = {};
+// Both builds of the kernels where this Node can run the relaxed-SIMD one (Node 20 can, after
+// features.ts turns its flag on): they differ in the GEMM micro-kernel (tile and FMA).
+const SIMD = relaxedSimdAvailable() ? (['baseline', 'relaxed'] as const) : (['baseline'] as const);
+const VARIANTS = SIMD.flatMap((simd) => [1, 2].map((threads) => [threads, simd] as const));
+const backends: Record<string, WasmBackend> = {};
 
 beforeAll(async () => {
-  const built = ['kernels.wasm', 'kernels-unshared.wasm'].every((f) =>
+  const built = KERNEL_FILES.every((f) =>
     existsSync(new URL(`../../../build/${f}`, import.meta.url)),
   );
   if (!built) {
     execFileSync(process.execPath, ['scripts/build-kernels.mjs'], { stdio: 'inherit' });
+  }
+  for (const [threads, simd] of VARIANTS) {
+    backends[`${threads} ${simd}`] = await createWasmBackend({ threads, simd });
   }
   backends[1] = await createWasmBackend({ threads: 1 });
   backends[2] = await createWasmBackend({ threads: 2 });
@@ -90,13 +105,15 @@ afterAll(() => {
   for (const b of Object.values(backends)) b.dispose();
 });
 
-describe.each([1, 2])('wasm gemm, %i thread(s)', (threads) => {
+describe.each(VARIANTS)('wasm gemm, %i thread(s), %s SIMD', (threadCount, simd) => {
+  const threads = `${threadCount} ${simd}`;
   const shapes: [number, number, number][] = [
     [1, 1, 1],
     [3, 5, 7],
     [17, 33, 65],
-    [5, 8, 384], // exactly one micro-tile and one k block
-    [6, 9, 385], // one past each
+    [5, 8, 384], // exactly one micro-tile and one k block (baseline: 5 x 8)
+    [6, 9, 385], // one past each; exactly one tile of the relaxed build (6 x 8)
+    [7, 9, 385], // one past that
     [1, 100, 70], // a row vector
     [64, 1, 32], // a column vector
     [130, 260, 300], // several tiles, parallel
@@ -206,6 +223,25 @@ describe.each([1, 2])('wasm gemm, %i thread(s)', (threads) => {
   });
 });
 
+// Seeded runs must not depend on the thread count: chunks split C along whole tiles and never
+// change a tile's summation order, so 1 and 2 threads give the same bits (per build).
+it.each(SIMD)('gives the same bits on 1 and 2 threads (%s SIMD)', (simd) => {
+  for (const [m, n, k, transA, transB] of [
+    [203, 97, 411, true, false],
+    [130, 700, 500, false, true],
+    [300, 300, 300, false, false],
+  ] as const) {
+    const g = args(m, n, k, { transA, transB });
+    const a = rand(m * k, 1);
+    const b = rand(k * n, 2);
+    const one = new Float32Array(m * n);
+    const two = new Float32Array(m * n);
+    backends[`1 ${simd}`].gemm(a, b, one, g);
+    backends[`2 ${simd}`].gemm(a, b, two, g);
+    expect(two).toEqual(one);
+  }
+});
+
 describe('wasm gemm dispatch and errors', () => {
   it('hands float64 to the js backend', () => {
     const a = Float64Array.from(rand(12, 1));
@@ -240,6 +276,72 @@ describe('wasm gemm dispatch and errors', () => {
     expect(backends[1].threads).toBe(1);
     expect(backends[2].threads).toBe(2);
     await expect(createWasmBackend({ threads: 0 })).rejects.toThrow(/threads must be an integer/);
+  });
+
+  // Node 20's V8 has relaxed SIMD behind a flag that features.ts turns on in-process; later
+  // versions ship it enabled. Either way the fast build must be reachable without node flags.
+  it('finds relaxed SIMD on Node >= 20 without command-line flags', () => {
+    expect(process.execArgv.join(' ')).not.toContain('relaxed-simd');
+    expect(relaxedSimdAvailable()).toBe(true);
+  });
+
+  it('turns the V8 flag on only when the probe module does not validate, and falls back', () => {
+    const flags: string[] = [];
+    const setFlag = (f: string) => flags.push(f);
+    expect(detectRelaxedSimd(() => true, setFlag)).toBe(true);
+    expect(flags).toEqual([]);
+    let on = false;
+    const afterFlag = () => on;
+    expect(detectRelaxedSimd(afterFlag, (f) => ((on = true), setFlag(f)))).toBe(true);
+    expect(flags).toEqual(['--experimental-wasm-relaxed-simd']);
+    expect(detectRelaxedSimd(() => false, setFlag)).toBe(false); // an engine without the flag
+    // The probe is a real relaxed-SIMD module: a validator that knows relaxed SIMD accepts it.
+    let probe: Uint8Array | null = null;
+    detectRelaxedSimd(
+      (bytes) => ((probe = bytes), false),
+      () => {},
+    );
+    expect(relaxedSimdAvailable() && wasmApi.validate(probe!)).toBe(true);
+  });
+
+  it('uses the relaxed-SIMD build by default where it validates, and names a bad simd', async () => {
+    expect(backends[1].simd).toBe(relaxedSimdAvailable() ? 'relaxed' : 'baseline');
+    expect(backends['1 baseline'].simd).toBe('baseline');
+    const bad = { threads: 1, simd: 'avx' as 'auto' };
+    await expect(createWasmBackend(bad)).rejects.toThrow(/simd must be one of .*, got 'avx'/);
+  });
+
+  it('reads the default build from OSMOSIS_WASM_SIMD and names the variable when it is bad', async () => {
+    const before = process.env.OSMOSIS_WASM_SIMD;
+    try {
+      process.env.OSMOSIS_WASM_SIMD = 'baseline';
+      const be = await createWasmBackend({ threads: 1 });
+      expect(be.simd).toBe('baseline');
+      be.dispose();
+      process.env.OSMOSIS_WASM_SIMD = 'fma';
+      await expect(createWasmBackend({ threads: 1 })).rejects.toThrow(
+        /OSMOSIS_WASM_SIMD must be one of auto, relaxed, baseline, got 'fma'/,
+      );
+    } finally {
+      if (before === undefined) delete process.env.OSMOSIS_WASM_SIMD;
+      else process.env.OSMOSIS_WASM_SIMD = before;
+    }
+  });
+
+  // Jobs are claimed piece by piece, so the main thread can finish one alone; it must not wait
+  // for a worker that has not turned up (the old protocol waited for every worker).
+  it('finishes a job without a worker that never joins it', async () => {
+    const memory = new wasmApi.Memory({ initial: 1, maximum: 1, shared: true });
+    const absent = new URL('../../fixtures/wasm/absent-worker.mjs', import.meta.url);
+    const module = {} as WasmModule; // the stand-in never instantiates it
+    const pool = await WorkerPool.start(module, memory, 0, 1, fileURLToPath(absent));
+    try {
+      let runs = 0;
+      for (let i = 0; i < 3; i++) pool.run(2, () => runs++, 'test');
+      expect(runs).toBe(3);
+    } finally {
+      pool.dispose();
+    }
   });
 
   it('throws BackendError after dispose', async () => {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsBackend } from '../../../src/core/backend/js.js';
 import { createWasmBackend, type WasmBackend } from '../../../src/core/backend/wasm/index.js';
-import { readKernels } from '../../../src/core/backend/wasm/locate.js';
+import { KERNEL_FILES, readKernels } from '../../../src/core/backend/wasm/locate.js';
 import { BackendError } from '../../../src/core/errors.js';
 
 /** Seeded uniform [lo, hi) floats (mulberry32). */
@@ -50,7 +50,7 @@ const SHAPES: [number, number][] = [
 let be: WasmBackend;
 
 beforeAll(async () => {
-  const built = ['kernels.wasm', 'kernels-unshared.wasm'].every((f) =>
+  const built = KERNEL_FILES.every((f) =>
     existsSync(new URL(`../../../build/${f}`, import.meta.url)),
   );
   if (!built) {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendFor, setBackend } from '../../../src/core/backend/index.js';
 import { jsBackend } from '../../../src/core/backend/js.js';
 import { createWasmBackend, type WasmBackend } from '../../../src/core/backend/wasm/index.js';
+import { KERNEL_FILES } from '../../../src/core/backend/wasm/locate.js';
 import { Generator, linear, linearActivation, randn, tanh } from '../../../src/index.js';
 
 /** The wasm tanh kernels evaluate the js formula in the same order: the same bits, not just close. */
@@ -28,7 +29,7 @@ const x = Float32Array.from([...grid, ...specials, ...randn([977], rng).data]);
 
 let be: WasmBackend;
 beforeAll(async () => {
-  const built = ['kernels.wasm', 'kernels-unshared.wasm'].every((f) =>
+  const built = KERNEL_FILES.every((f) =>
     existsSync(new URL(`../../../build/${f}`, import.meta.url)),
   );
   if (!built) {

@@ -75,7 +75,8 @@ export interface KernelInstance {
  * Below this many flops (2 m n k batch) a GEMM runs on the main thread alone: waking a worker
  * and waiting for it costs about as much as the work saved. Median time per n^3 GEMM, one vs
  * two threads, idle 2-core Zen 5 VM: n = 64: 14.0 vs 18.7 us; 80: 24.6 vs 28.7; 96: 43.1 vs
- * 42.2; 128: 93.7 vs 82.5; 192: 331 vs 238.
+ * 42.2; 128: 93.7 vs 82.5; 192: 331 vs 238. On a loaded machine two threads lose up to 256^3
+ * (load average 8 on 2 cores: 1.1-1.4x slower); not re-tuned, see docs/benchmarks.md.
  */
 const PARALLEL_MIN_FLOPS = 2 * 96 ** 3;
 
@@ -117,6 +118,7 @@ function checkLength(op: string, name: string, x: FloatArray, need: number, args
  */
 export class WasmKernels implements Backend {
   readonly name = 'wasm' as const;
+  readonly simd: 'relaxed' | 'baseline';
   private readonly k: KernelExports;
   private disposed = false;
 
@@ -124,7 +126,10 @@ export class WasmKernels implements Backend {
     private readonly local: KernelInstance,
     private readonly parallel: { instance: KernelInstance; pool: WorkerPool } | null,
     readonly threads: number,
+    /** Whether the kernels are the relaxed-SIMD build (fused multiply-add in the GEMM). */
+    relaxed: boolean,
   ) {
+    this.simd = relaxed ? 'relaxed' : 'baseline';
     this.k = local.k;
   }
 

@@ -48,7 +48,7 @@ export function benchGemm(
 }
 
 /** Uniform values in [-1, 1) from a 32-bit LCG (Numerical Recipes constants). */
-function filled(len: number, seed: number): Float32Array {
+export function filled(len: number, seed: number): Float32Array {
   const out = new Float32Array(len);
   let s = seed >>> 0;
   for (let i = 0; i < len; i++) {

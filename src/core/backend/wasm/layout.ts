@@ -7,14 +7,20 @@ export const CTL_BYTES = 128;
 
 /** Bumped by the main thread to start a job; workers Atomics.wait on it. */
 export const GEN = 0;
-/** Workers still running the current job; the last one to finish notifies the main thread. */
-export const PENDING = 1;
+/** Workers that joined the current job and finished it; each one notifies the main thread. */
+export const DONE = 1;
 /** Set (then GEN bumped) to make the workers exit. */
 export const STOP = 2;
 /** Set by a worker whose share of the job threw. */
 export const ERROR = 3;
 /** Threads taking part in the current job (main thread = tid 0); read by gemmRun too. */
 export const ACTIVE = 4;
+/**
+ * Workers that joined the current job, or CLOSED once the main thread has finished its own
+ * share: a worker that wakes after that skips the job (the main thread has claimed all of it).
+ */
+export const JOINED = 5;
+export const CLOSED = -1;
 
 /** GEMM job slots (all int32 except alpha and beta, which are float32 bit patterns). */
 export const JOB = {

@@ -41,7 +41,19 @@ export async function readKernels(path: string): Promise<Uint8Array> {
   }
 }
 
-/** The kernels built for a shared memory (worker threads), or for an unshared one. */
-export function kernelsPath(root: string, shared = true): string {
-  return join(root, 'build', shared ? 'kernels.wasm' : 'kernels-unshared.wasm');
+/** Every module scripts/build-kernels.mjs writes into build/ (kernelsPath picks one). */
+export const KERNEL_FILES = [
+  'kernels.wasm',
+  'kernels-unshared.wasm',
+  'kernels-relaxed.wasm',
+  'kernels-relaxed-unshared.wasm',
+] as const;
+
+/**
+ * The kernels built for a shared memory (worker threads) or an unshared one, with relaxed SIMD
+ * (fused multiply-add in the GEMM) or baseline SIMD only.
+ */
+export function kernelsPath(root: string, shared = true, relaxed = false): string {
+  const name = `kernels${relaxed ? '-relaxed' : ''}${shared ? '' : '-unshared'}.wasm`;
+  return join(root, 'build', name);
 }

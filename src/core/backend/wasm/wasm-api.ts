@@ -17,6 +17,7 @@ export interface WasmModule {
 interface WasmApi {
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   compile(bytes: Uint8Array): Promise<WasmModule>;
+  validate(bytes: Uint8Array): boolean;
   instantiate(module: WasmModule, imports: object): Promise<{ exports: unknown }>;
 }
 
