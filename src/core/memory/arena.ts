@@ -29,7 +29,8 @@ export class Arena {
   /** Every region ever carved, in increasing start order, and its size and pool owner. */
   private readonly starts: number[] = [];
   private readonly sizes: number[] = [];
-  private readonly owners: (WeakRef<Storage> | null)[] = [];
+  /** Pool storages by region start: the pool gives their regions back itself (see own()). */
+  private readonly owners = new Map<number, Storage>();
   private readonly index = new Map<number, number>();
   private readonly finalizer = new FinalizationRegistry<number>((start) => this.give(start));
   private usedBytes = 0;
@@ -78,7 +79,6 @@ export class Arena {
       this.index.set(start, this.starts.length);
       this.starts.push(start);
       this.sizes.push(size);
-      this.owners.push(null);
     }
     this.usedBytes += size;
     return start;
@@ -88,21 +88,31 @@ export class Arena {
   give(start: number): void {
     const i = this.index.get(start)!;
     const size = this.sizes[i];
-    this.owners[i] = null;
+    this.owners.delete(start);
     this.usedBytes -= size;
     let list = this.free.get(size);
     if (!list) this.free.set(size, (list = []));
     list.push(start);
   }
 
-  /** Records the pool's Storage for the region under `array` (see ownerOf). */
-  setOwner(array: Float32Array, s: Storage): void {
-    this.owners[this.index.get(array.byteOffset)!] = new WeakRef(s);
+  /**
+   * A float32 array for the memory pool's Storage `s` (made by `make`), or null when no region
+   * fits. Not freed by the collector: the pool gives the region back with give() when it drops
+   * the storage, so that a lookup of the storage (ownerOf) needs no weak reference.
+   */
+  own(floats: number, zero: boolean, make: (array: Float32Array) => Storage): Float32Array | null {
+    const start = this.take(floats * 4, zero);
+    if (start < 0) return null;
+    const array = new Float32Array(this.buffer, start, floats);
+    this.owners.set(start, make(array));
+    return array;
   }
 
   /** The pool Storage whose region holds data (a whole array or a view into one), or null. */
   ownerOf(data: ArrayBufferView): Storage | null {
     const at = data.byteOffset;
+    const whole = this.owners.get(at);
+    if (whole) return whole;
     let lo = 0;
     let hi = this.starts.length - 1;
     while (lo < hi) {
@@ -111,7 +121,7 @@ export class Arena {
       else hi = mid - 1;
     }
     if (hi < 0 || this.starts[lo] > at) return null;
-    return this.owners[lo]?.deref() ?? null;
+    return this.owners.get(this.starts[lo]) ?? null;
   }
 }
 

@@ -97,13 +97,20 @@ export function acquire(dtype: DType, size: number, zero: boolean): TypedArray {
     // has room: its kernels then use them in place. The arena zero-fills only when asked, like a
     // reused buffer. Outside a scope nothing says when a buffer dies, so it stays ordinary.
     const arena = dtype === 'float32' && onAcquire !== null ? activeArena() : null;
-    const resident = arena?.array(size, zero) ?? null;
-    const array = resident ?? allocate(dtype, size);
-    s = { array, gen: 0, free: false, serial: 0, tensors: resident ? [] : null };
-    if (resident) arena!.setOwner(resident, s);
-    else (array.buffer as Marked)[STORAGE] = s;
+    let made: Storage | null = null;
+    arena?.own(
+      size,
+      zero,
+      (array) => (made = { array, gen: 0, free: false, serial: 0, tensors: [] }),
+    );
+    if (made === null) {
+      const array = allocate(dtype, size);
+      made = { array, gen: 0, free: false, serial: 0, tensors: null };
+      (array.buffer as Marked)[STORAGE] = made;
+    }
+    s = made as Storage;
     stats.freshAllocations++;
-    stats.freshBytes += array.byteLength;
+    stats.freshBytes += s.array.byteLength;
   }
   s.free = false;
   s.gen++;
@@ -129,7 +136,7 @@ export function release(s: Storage): void {
   stats.released++;
   if (s.tensors) s.tensors.length = 0;
   const bytes = s.array.byteLength;
-  if (stats.freeBytes + bytes > maxFreeBytes) return;
+  if (stats.freeBytes + bytes > maxFreeBytes) return drop(s);
   const dtype = dtypeKey(s.array);
   let bySize = freeLists.get(dtype);
   if (!bySize) freeLists.set(dtype, (bySize = new Map()));
@@ -156,6 +163,11 @@ export function relocate(s: Storage): void {
   release(s);
 }
 
+/** Forgets a free storage: the collector reclaims an ordinary buffer, the arena its region. */
+function drop(s: Storage): void {
+  if (s.tensors) arenaOf(s.array)!.give(s.array.byteOffset);
+}
+
 function dtypeKey(a: TypedArray): DType {
   return a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : 'int32';
 }
@@ -178,6 +190,7 @@ export function resetPoolStats(): void {
  */
 export function trimPool(maxBytes = maxFreeBytes): void {
   if (!(maxBytes >= 0)) throw new ValueError(`trimPool: maxBytes must be >= 0, got ${maxBytes}`);
+  for (const bySize of freeLists.values()) for (const list of bySize.values()) list.forEach(drop);
   freeLists.clear();
   stats.freeBytes = 0;
   maxFreeBytes = maxBytes;

@@ -35,6 +35,10 @@ export function memoryScope<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
+  } catch (e) {
+    // Buffers stay unreleased (the caller may hold any of them), but none as a view of the arena.
+    for (const s of acquired) if (!s.free && s.tensors) relocate(s);
+    throw e;
   } finally {
     stack.pop();
     setAcquireHook(stack.length > 0 ? track : null);

@@ -114,6 +114,25 @@ describe('storage in the wasm memory', () => {
     expect(Array.from(kept!.data)).toEqual(want);
   });
 
+  it('moves what a throwing scope made out of the arena, and trimPool gives regions back', () => {
+    const a = randn(new Generator(5), [64, 64]);
+    const want = memoryScope(() => Array.from(matmul(a, a).data));
+    let inner: Tensor | null = null;
+    expect(() =>
+      memoryScope(() => {
+        inner = matmul(a, a);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(inner!.released).toBe(false);
+    expect(arenaOf(inner!.data)).toBeNull();
+    expect(Array.from(inner!.data)).toEqual(want);
+    memoryScope(() => matmul(a, a));
+    const held = be.arena!.bytesInUse;
+    trimPool();
+    expect(be.arena!.bytesInUse).toBeLessThan(held);
+  });
+
   it('falls back to ordinary arrays when the arena is full', () => {
     const full = new Arena(new ArrayBuffer(1 << 16), 0, 1 << 16);
     setActiveArena(full);
