@@ -68,7 +68,7 @@ describe('Arena', () => {
 describe('storage in the wasm memory', () => {
   it('holds op outputs inside a scope, with release checks on whole tensors and views', () => {
     const rng = new Generator(1);
-    const a = randn(rng, [64, 64]);
+    const a = randn(rng, [128, 128]);
     expect(arenaOf(a.data)).toBeNull(); // made by the caller
     expect(arenaOf(matmul(a, a).data)).toBeNull(); // outside a scope: nothing says when it dies
     let inner: Tensor | null = null;
@@ -87,7 +87,7 @@ describe('storage in the wasm memory', () => {
 
   it('moves what leaves the last scope (returned or kept) to ordinary buffers', () => {
     const rng = new Generator(4);
-    const a = randn(rng, [64, 64]);
+    const a = randn(rng, [128, 128]);
     const want = memoryScope(() => Array.from(matmul(a, a).data));
     let whole: Tensor | null = null;
     let kept: Tensor | null = null;
@@ -106,16 +106,16 @@ describe('storage in the wasm memory', () => {
       expect(t.released).toBe(false);
       expect(arenaOf(t.data)).toBeNull();
       // posting it to a worker copies its own buffer, not the wasm memory
-      expect(t.data.buffer.byteLength).toBe(64 * 64 * 4);
+      expect(t.data.buffer.byteLength).toBe(128 * 128 * 4);
     }
     memoryScope(() => softmax(matmul(a, a), -1)); // reuses the arena buffers they left
-    expect(Array.from(view.data)).toEqual(want.slice(5 * 64, 9 * 64));
+    expect(Array.from(view.data)).toEqual(want.slice(5 * 128, 9 * 128));
     expect(Array.from(whole!.data)).toEqual(want);
     expect(Array.from(kept!.data)).toEqual(want);
   });
 
   it('moves what a throwing scope made out of the arena, and trimPool gives regions back', () => {
-    const a = randn(new Generator(5), [64, 64]);
+    const a = randn(new Generator(5), [128, 128]);
     const want = memoryScope(() => Array.from(matmul(a, a).data));
     let inner: Tensor | null = null;
     expect(() =>
@@ -134,14 +134,14 @@ describe('storage in the wasm memory', () => {
   });
 
   it('falls back to ordinary arrays when the arena is full', () => {
-    const full = new Arena(new ArrayBuffer(1 << 16), 0, 1 << 16);
+    const full = new Arena(new ArrayBuffer(1 << 17), 0, 1 << 17);
     setActiveArena(full);
     try {
       const t = memoryScope(() =>
         sum(
           matmul(
-            tensor(new Float32Array(4096), [64, 64]),
-            tensor(new Float32Array(4096), [64, 64]),
+            tensor(new Float32Array(16384), [128, 128]),
+            tensor(new Float32Array(16384), [128, 128]),
           ),
         ),
       );
@@ -161,22 +161,24 @@ describe('storage in the wasm memory', () => {
       trimPool();
       const rng = new Generator(0);
       const model = new GPT2LMHeadModel(
-        { vocab_size: 64, n_positions: 16, n_embd: 32, n_layer: 2, n_head: 2, n_inner: 64 },
+        { vocab_size: 64, n_positions: 32, n_embd: 64, n_layer: 2, n_head: 2, n_inner: 256 },
         { rng },
       );
       const params = model.parameters();
       const optimizer = new Adam(params, { lr: 1e-2, weightDecay: 0.01 });
-      const ids = new Int32Array(4 * 16).map(() => rng.int(64));
-      const targets = new Int32Array(4 * 16).map(() => rng.int(64));
-      const inputIds = new Tensor(ids, [4, 16]);
-      const labels = new Tensor(targets, [64]);
+      const ids = new Int32Array(8 * 32).map(() => rng.int(64));
+      const targets = new Int32Array(8 * 32).map(() => rng.int(64));
+      const inputIds = new Tensor(ids, [8, 32]);
+      const labels = new Tensor(targets, [256]);
       const losses: number[] = [];
+      let inArena = false;
       for (let i = 0; i < 4; i++) {
         if (i === 2) resetPoolStats();
         memoryScope(() => {
           optimizer.zeroGrad({ setToNone: false });
           const { logits } = model.forward({ inputIds });
-          const loss = crossEntropy(reshape(logits, [64, 64]), labels);
+          inArena = arenaOf(logits.data) !== null;
+          const loss = crossEntropy(reshape(logits, [256, 64]), labels);
           loss.backward();
           clipGradNorm(params, 0.5);
           optimizer.step();
@@ -184,7 +186,7 @@ describe('storage in the wasm memory', () => {
         });
       }
       const grads = params.map((p) => arenaOf(p.grad!.data));
-      return { losses, weights: params.map((p) => Array.from(p.data)), grads };
+      return { losses, weights: params.map((p) => Array.from(p.data)), grads, inArena };
     };
     try {
       const plain = train(false);
@@ -192,6 +194,7 @@ describe('storage in the wasm memory', () => {
       expect(poolStats().freshAllocations).toBe(0);
       // .grads are the caller's (they may be posted to a worker): ordinary arrays
       expect([...plain.grads, ...resident.grads].every((a) => a === null)).toBe(true);
+      expect([plain.inArena, resident.inArena]).toEqual([false, true]);
       expect(resident.losses).toEqual(plain.losses);
       expect(resident.weights).toEqual(plain.weights);
     } finally {
