@@ -15,10 +15,10 @@ import { ReleasedTensorError, storageOf, type Storage } from './memory/pool.js';
 export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
-  readonly #data: TypedArray;
+  #data: TypedArray;
   /** The pool's record of the buffer under #data (null when not pooled) and its generation then. */
-  readonly #storage: Storage | null;
-  readonly #gen: number;
+  #storage: Storage | null;
+  #gen: number;
   /** Whether gradients flow to this tensor. Leaves with requiresGrad receive `.grad`. */
   requiresGrad: boolean;
   /** Accumulated gradient (leaves, and non-leaves that called retainGrad()). */
@@ -36,8 +36,10 @@ export class Tensor {
       );
     }
     this.#data = data;
-    this.#storage = storageOf(data);
-    this.#gen = this.#storage?.gen ?? 0;
+    const s = storageOf(data);
+    this.#storage = s;
+    this.#gen = s?.gen ?? 0;
+    if (s?.tensors) s.tensors.push(this);
     this.shape = Object.freeze([...shape]);
     this.dtype = dtypeOf(data);
     if (requiresGrad && !isFloat(this.dtype)) {
@@ -52,6 +54,22 @@ export class Tensor {
   get data(): TypedArray {
     if (this.#storage !== null && this.#storage.gen !== this.#gen) this.throwReleased();
     return this.#data;
+  }
+
+  /**
+   * Re-points this tensor at the same elements of `to` (memory/pool.ts relocate(), when its
+   * storage leaves the wasm arena). Engine-internal.
+   */
+  relocate(to: Storage, from: Storage): void {
+    if (this.#storage !== from || this.#gen !== from.gen) return; // made on an earlier owner
+    const d = this.#data;
+    const start = (d.byteOffset - from.array.byteOffset) / d.BYTES_PER_ELEMENT;
+    this.#data =
+      start === 0 && d.length === to.array.length
+        ? to.array
+        : to.array.subarray(start, start + d.length);
+    this.#storage = to;
+    this.#gen = to.gen;
   }
 
   get size(): number {

@@ -1,4 +1,10 @@
-import { backendFor, ValueError, type FloatArray, type Tensor } from '../core/index.js';
+import {
+  backendFor,
+  residentFloat32,
+  ValueError,
+  type FloatArray,
+  type Tensor,
+} from '../core/index.js';
 import {
   checkFlag,
   checkHyper,
@@ -27,9 +33,10 @@ type AdamState = {
 
 type KernelArgs = Parameters<ReturnType<typeof backendFor>['adamStep']>[4];
 
+/** State in the backend's memory when it fits (float32), where its adamStep runs in place. */
 const allocLike = (p: FloatArray | Tensor): FloatArray => {
   const d = 'data' in p ? p.data : p;
-  return d instanceof Float32Array ? new Float32Array(d.length) : new Float64Array(d.length);
+  return d instanceof Float32Array ? residentFloat32(d.length) : new Float64Array(d.length);
 };
 
 /**

@@ -1,4 +1,5 @@
 import type { FloatArray } from '../dtype.js';
+import type { Arena } from '../memory/arena.js';
 
 /**
  * One (batched) matrix product, row-major:
@@ -33,6 +34,11 @@ export interface Backend {
   readonly name: 'js' | 'wasm' | 'blas';
   /** Threads the heavy kernels use (1 for js). */
   readonly threads: number;
+  /**
+   * Memory the kernels work on in place (wasm): while this backend is active, new float32
+   * storage is allocated there when it fits (core/memory/arena.ts).
+   */
+  readonly arena?: Arena | null;
 
   gemm(a: FloatArray, b: FloatArray, c: FloatArray, args: GemmArgs): void;
 

@@ -1,5 +1,6 @@
 import type { DType } from '../dtype.js';
 import { BackendError } from '../errors.js';
+import { setActiveArena } from '../memory/arena.js';
 import type { Backend } from './backend.js';
 import { jsBackend } from './js.js';
 
@@ -26,6 +27,7 @@ export function backendFor(dtype: DType): Backend {
 /** Replace the active backend (tests pass a ready-made one; users call useBackend). */
 export function setBackend(backend: Backend): void {
   active = backend;
+  setActiveArena(backend.arena ?? null);
 }
 
 export function isBackendName(name: string): name is BackendName {

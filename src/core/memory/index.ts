@@ -7,3 +7,4 @@ export {
   type PoolStats,
 } from './pool.js';
 export { memoryScope, keep } from './scope.js';
+export { residentFloat32 } from './arena.js';

@@ -1,5 +1,6 @@
 import { allocate, type DType, type TypedArray } from '../dtype.js';
 import { OsmosisError, ValueError } from '../errors.js';
+import { activeArena, arenaOf } from './arena.js';
 
 /**
  * Reuse of tensor storage between training steps. A step of a fixed model allocates the same
@@ -17,6 +18,13 @@ import { OsmosisError, ValueError } from '../errors.js';
 
 /** Arrays shorter than this are left to V8's young generation, which allocates them cheaply. */
 export const MIN_POOLED_ELEMENTS = 1024;
+/**
+ * Pooled float32 buffers at least this long go to the wasm arena inside a scope. Below it a
+ * copy costs about what the arena's bookkeeping does: mlp-step (64 x 64 activations) gained
+ * nothing from resident outputs and the blas one measured 3-6% slower in CPU time; gpt-step's
+ * activations are 256K floats and more.
+ */
+const MIN_RESIDENT_ELEMENTS = 16384;
 
 export interface Storage {
   readonly array: TypedArray;
@@ -25,6 +33,16 @@ export interface Storage {
   free: boolean;
   /** The pool's acquisition count when this buffer was last handed out (see acquisitions()). */
   serial: number;
+  /**
+   * For a buffer in a backend's arena (core/memory/arena.ts): the tensors made on it since it was
+   * acquired, so that relocate() can move them to an ordinary buffer. Null otherwise.
+   */
+  tensors: Relocatable[] | null;
+}
+
+/** A tensor as relocate() sees it: it re-points its data at the same elements of a new buffer. */
+export interface Relocatable {
+  relocate(to: Storage, from: Storage): void;
 }
 
 export interface PoolStats {
@@ -82,11 +100,27 @@ export function acquire(dtype: DType, size: number, zero: boolean): TypedArray {
     stats.freeBytes -= s.array.byteLength;
     if (zero) s.array.fill(0);
   } else {
-    const array = allocate(dtype, size);
-    s = { array, gen: 0, free: false, serial: 0 };
-    (array.buffer as Marked)[STORAGE] = s;
+    // Inside a memoryScope (the hook is set), float32 outputs go to the backend's arena when it
+    // has room: its kernels then use them in place. The arena zero-fills only when asked, like a
+    // reused buffer. Outside a scope nothing says when a buffer dies, so it stays ordinary.
+    const arena =
+      dtype === 'float32' && onAcquire !== null && size >= MIN_RESIDENT_ELEMENTS
+        ? activeArena()
+        : null;
+    let made: Storage | null = null;
+    arena?.own(
+      size,
+      zero,
+      (array) => (made = { array, gen: 0, free: false, serial: 0, tensors: [] }),
+    );
+    if (made === null) {
+      const array = allocate(dtype, size);
+      made = { array, gen: 0, free: false, serial: 0, tensors: null };
+      (array.buffer as Marked)[STORAGE] = made;
+    }
+    s = made as Storage;
     stats.freshAllocations++;
-    stats.freshBytes += array.byteLength;
+    stats.freshBytes += s.array.byteLength;
   }
   s.free = false;
   s.gen++;
@@ -100,7 +134,8 @@ export function storageOf(data: TypedArray): Storage | null {
   // Arrays of <= 64 bytes at offset 0 may live on V8's heap, where reading .buffer would move
   // them off it; no pooled buffer is that small, only a tiny view of one's first elements.
   if (data.byteLength <= 64 && data.byteOffset === 0) return null;
-  return (data.buffer as Marked)[STORAGE] ?? null;
+  const buffer = data.buffer as Marked;
+  return buffer[STORAGE] ?? arenaOf(data)?.ownerOf(data) ?? null;
 }
 
 /** Puts a storage back on its free list; every tensor made on it is invalid from now on. */
@@ -109,8 +144,9 @@ export function release(s: Storage): void {
   s.free = true;
   s.gen++;
   stats.released++;
+  if (s.tensors) s.tensors.length = 0;
   const bytes = s.array.byteLength;
-  if (stats.freeBytes + bytes > maxFreeBytes) return;
+  if (stats.freeBytes + bytes > maxFreeBytes) return drop(s);
   const dtype = dtypeKey(s.array);
   let bySize = freeLists.get(dtype);
   if (!bySize) freeLists.set(dtype, (bySize = new Map()));
@@ -118,6 +154,28 @@ export function release(s: Storage): void {
   if (!list) bySize.set(s.array.length, (list = []));
   list.push(s);
   stats.freeBytes += bytes;
+}
+
+/**
+ * Moves the tensors made on an arena buffer that leaves every memoryScope (returned from the
+ * outermost one, or keep()) to an ordinary buffer, then releases the arena buffer. Escaped
+ * storage must be ordinary: a view of the wasm memory that reaches postMessage or structuredClone
+ * would copy the whole memory (gigabytes), and the arena's space is for the step's working set.
+ */
+export function relocate(s: Storage): void {
+  const array = allocate(dtypeKey(s.array), s.array.length);
+  array.set(s.array);
+  const moved: Storage = { array, gen: 1, free: false, serial: s.serial, tensors: null };
+  (array.buffer as Marked)[STORAGE] = moved;
+  stats.freshAllocations++;
+  stats.freshBytes += array.byteLength;
+  for (const t of s.tensors!) t.relocate(moved, s);
+  release(s);
+}
+
+/** Forgets a free storage: the collector reclaims an ordinary buffer, the arena its region. */
+function drop(s: Storage): void {
+  if (s.tensors) arenaOf(s.array)!.give(s.array.byteOffset);
 }
 
 function dtypeKey(a: TypedArray): DType {
@@ -142,6 +200,7 @@ export function resetPoolStats(): void {
  */
 export function trimPool(maxBytes = maxFreeBytes): void {
   if (!(maxBytes >= 0)) throw new ValueError(`trimPool: maxBytes must be >= 0, got ${maxBytes}`);
+  for (const bySize of freeLists.values()) for (const list of bySize.values()) list.forEach(drop);
   freeLists.clear();
   stats.freeBytes = 0;
   maxFreeBytes = maxBytes;

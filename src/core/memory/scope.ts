@@ -1,5 +1,5 @@
 import { Tensor } from '../tensor.js';
-import { release, setAcquireHook, storageOf, type Storage } from './pool.js';
+import { relocate, release, setAcquireHook, storageOf, type Storage } from './pool.js';
 
 /**
  * JavaScript cannot tell when a tensor's storage is garbage until the collector frees it, which is
@@ -7,6 +7,10 @@ import { release, setAcquireHook, storageOf, type Storage } from './pool.js';
  * every buffer an op allocates inside fn goes back to the pool when fn returns, except those of
  * the tensors fn returns (found in arrays and plain objects too) and of tensors passed to keep().
  * A training step wrapped in one allocates nothing once its shapes have been seen.
+ *
+ * While a wasm backend is active, float32 outputs made inside a scope live in its memory, where
+ * its kernels use them without copies (memory/arena.ts); what leaves the outermost scope (returned
+ * or keep()) moves to an ordinary buffer first, so nothing outside a scope holds a view of it.
  *
  * Reading a released tensor afterwards throws ReleasedTensorError. A raw `.data` array taken out
  * of a tensor is not protected: copy it (`slice()`) if it must outlive the scope. Storage the
@@ -31,6 +35,10 @@ export function memoryScope<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
+  } catch (e) {
+    // Buffers stay unreleased (the caller may hold any of them), but none as a view of the arena.
+    for (const s of acquired) if (!s.free && s.tensors) relocate(s);
+    throw e;
   } finally {
     stack.pop();
     setAcquireHook(stack.length > 0 ? track : null);
@@ -40,8 +48,9 @@ export function memoryScope<T>(fn: () => T): T {
   const parent = stack.length > 0 ? stack[stack.length - 1] : null;
   for (const s of acquired) {
     if (s.free) continue; // backward already gave it back
-    if (kept.has(s)) parent?.add(s);
-    else release(s);
+    if (!kept.has(s)) release(s);
+    else if (parent) parent.add(s);
+    else if (s.tensors) relocate(s); // leaves the last scope: out of the wasm arena
   }
   return result;
 }
@@ -49,7 +58,9 @@ export function memoryScope<T>(fn: () => T): T {
 /** Exempts t's storage from every enclosing scope: it lives until the collector frees it. */
 export function keep<T extends Tensor>(t: T): T {
   const s = storageOf(t.data);
-  if (s) for (const scope of stack) scope.delete(s);
+  if (!s) return t;
+  for (const scope of stack) scope.delete(s);
+  if (s.tensors) relocate(s);
   return t;
 }
 

@@ -68,6 +68,7 @@ export function createBlasBackend(options: BlasOptions = {}): Backend & { dispos
     tanhBackward: rows.tanhBackward.bind(rows),
     adamStep: rows.adamStep.bind(rows),
     dispose: () => options.rows?.dispose?.(),
+    arena: rows.arena ?? null,
     name: 'blas',
     get threads() {
       return threads ?? addon.getThreads();

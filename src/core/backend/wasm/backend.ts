@@ -2,6 +2,7 @@ import type { FloatArray } from '../../dtype.js';
 import { BackendError, ShapeError } from '../../errors.js';
 import type { Backend, GemmArgs } from '../backend.js';
 import { jsBackend } from '../js.js';
+import type { Arena } from '../../memory/arena.js';
 import type { WasmHeap } from './heap.js';
 import { ACTIVE, JOB } from './layout.js';
 import type { WorkerPool } from './pool.js';
@@ -69,6 +70,8 @@ export interface KernelInstance {
   heap: WasmHeap;
   ctlOffset: number;
   scratch: { base: number; stride: number };
+  /** Tensor storage in this memory (the unshared one only: it never grows). */
+  arena: Arena | null;
 }
 
 /**
@@ -95,10 +98,11 @@ function checkLength(op: string, name: string, x: FloatArray, need: number, args
 }
 
 /**
- * The wasm backend's kernels. Engine tensors live on the JS heap, so each call copies its
- * operands into a wasm arena (TypedArray.set), runs, and copies results back; in-place kernels
- * overwrite an input's arena copy to keep the working set small. Anything not float32 goes to the
- * js backend.
+ * The wasm backend's kernels. Operands that live in the calling thread's wasm memory (op outputs
+ * made inside a memoryScope, Adam's state: core/memory/arena.ts) are used in place; any other
+ * operand is copied into a scratch area (TypedArray.set) and results are copied back. A kernel
+ * whose output is not resident runs in place on its input's copy to keep the working set small.
+ * Anything not float32 goes to the js backend.
  *
  * Two instances of the kernels: every call that runs on the calling thread alone uses one on an
  * unshared memory (`local`); GEMMs big enough to split over worker threads use one on a shared
@@ -119,6 +123,7 @@ function checkLength(op: string, name: string, x: FloatArray, need: number, args
 export class WasmKernels implements Backend {
   readonly name = 'wasm' as const;
   readonly simd: 'relaxed' | 'baseline';
+  readonly arena: Arena | null;
   private readonly k: KernelExports;
   private disposed = false;
 
@@ -131,6 +136,7 @@ export class WasmKernels implements Backend {
   ) {
     this.simd = relaxed ? 'relaxed' : 'baseline';
     this.k = local.k;
+    this.arena = local.arena;
   }
 
   gemm(a: FloatArray, b: FloatArray, c: FloatArray, args: GemmArgs): void {
@@ -150,11 +156,14 @@ export class WasmKernels implements Backend {
     const parallel = split && 2 * batch * m * n * k >= PARALLEL_MIN_FLOPS ? this.parallel : null;
     const inst = parallel ? parallel.instance : this.local;
     const heap = this.begin('gemm', inst);
-    const pa = heap.put(a, lenA, 'gemm');
-    const pb = heap.put(b, lenB, 'gemm');
-    // C is read when accumulating, and when gaps between its matrices must survive the copy back.
+    const pa = heap.input(a, lenA, 'gemm');
+    const pb = heap.input(b, lenB, 'gemm');
+    // A resident C is written in place unless it shares memory with A or B. Otherwise C is copied
+    // in when accumulating, and when gaps between its matrices must survive the copy back.
+    const own = heap.offsetOf(c);
+    const inPlace = own >= 0 && !overlaps(c, a) && !overlaps(c, b);
     const readC = beta !== 0 || (batch > 1 && strideC !== m * n);
-    const pc = readC ? heap.put(c, lenC, 'gemm') : heap.alloc(lenC, 'gemm');
+    const pc = inPlace ? own : readC ? heap.put(c, lenC, 'gemm') : heap.alloc(lenC, 'gemm');
 
     // The job goes in after every allocation: growing an unshared memory detaches older views.
     const ctl = inst.ctlOffset;
@@ -182,20 +191,20 @@ export class WasmKernels implements Backend {
       slot(ACTIVE, 1);
       inst.k.gemmRun(ctl, 0);
     }
-    heap.read(pc, c, lenC);
+    if (!inPlace) heap.read(pc, c, lenC);
   }
 
   softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
     if (!(f32(x) && f32(out))) return jsBackend.softmaxRows(x, out, rows, cols);
-    this.rowsInPlace(x, out, rows * cols, 'softmaxRows', (p) =>
-      this.k.softmaxRows(p, p, rows, cols),
+    this.rowsInPlace(x, out, rows * cols, 'softmaxRows', (p, q) =>
+      this.k.softmaxRows(p, q, rows, cols),
     );
   }
 
   logSoftmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
     if (!(f32(x) && f32(out))) return jsBackend.logSoftmaxRows(x, out, rows, cols);
-    this.rowsInPlace(x, out, rows * cols, 'logSoftmaxRows', (p) =>
-      this.k.logSoftmaxRows(p, p, rows, cols),
+    this.rowsInPlace(x, out, rows * cols, 'logSoftmaxRows', (p, q) =>
+      this.k.logSoftmaxRows(p, q, rows, cols),
     );
   }
 
@@ -205,10 +214,10 @@ export class WasmKernels implements Backend {
     const n = rows * cols;
     if (n <= 0) return;
     const heap = this.begin('softmaxBackwardRows');
-    const py = heap.put(y, n, 'softmaxBackwardRows');
-    const pd = heap.put(dy, n, 'softmaxBackwardRows');
-    this.k.softmaxBackwardRows(py, pd, pd, rows, cols);
-    heap.read(pd, dx, n);
+    const py = heap.input(y, n, 'softmaxBackwardRows');
+    const [pd, pdx] = this.through(heap, dy, dx, n, 'softmaxBackwardRows');
+    this.k.softmaxBackwardRows(py, pd, pdx, rows, cols);
+    heap.writeBack(pdx, dx, n);
   }
 
   layerNormRows(
@@ -227,16 +236,17 @@ export class WasmKernels implements Backend {
     }
     const n = rows * cols;
     if (n <= 0) return;
-    const heap = this.begin('layerNormRows');
-    const px = heap.put(x, n, 'layerNormRows');
-    const pg = gamma ? heap.put(gamma, cols, 'layerNormRows') : 0;
-    const pb = beta ? heap.put(beta, cols, 'layerNormRows') : 0;
-    const pm = heap.alloc(rows, 'layerNormRows');
-    const pr = heap.alloc(rows, 'layerNormRows');
-    this.k.layerNormRows(px, pg, pb, px, pm, pr, rows, cols, eps);
-    heap.read(px, out, n);
-    heap.read(pm, mean, rows);
-    heap.read(pr, rstd, rows);
+    const op = 'layerNormRows';
+    const heap = this.begin(op);
+    const [px, po] = this.through(heap, x, out, n, op);
+    const pg = gamma ? heap.input(gamma, cols, op) : 0;
+    const pb = beta ? heap.input(beta, cols, op) : 0;
+    const pm = heap.output(mean, rows, op);
+    const pr = heap.output(rstd, rows, op);
+    this.k.layerNormRows(px, pg, pb, po, pm, pr, rows, cols, eps);
+    heap.writeBack(po, out, n);
+    heap.writeBack(pm, mean, rows);
+    heap.writeBack(pr, rstd, rows);
   }
 
   layerNormBackwardRows(
@@ -270,23 +280,24 @@ export class WasmKernels implements Backend {
     if (n <= 0) return;
     const op = 'layerNormBackwardRows';
     const heap = this.begin('layerNormBackwardRows');
-    const px = heap.put(x, n, op);
-    const pd = heap.put(dy, n, op);
-    const pm = heap.put(mean, rows, op);
-    const pr = heap.put(rstd, rows, op);
-    const pg = gamma ? heap.put(gamma, cols, op) : 0;
-    const pdg = dgamma ? heap.put(dgamma, cols, op) : 0;
-    const pdb = dbeta ? heap.put(dbeta, cols, op) : 0;
-    this.k.layerNormBackwardRows(px, pg, pm, pr, pd, pd, pdg, pdb, rows, cols);
-    heap.read(pd, dx, n);
-    if (dgamma) heap.read(pdg, dgamma, cols);
-    if (dbeta) heap.read(pdb, dbeta, cols);
+    const px = heap.input(x, n, op);
+    const [pd, pdx] = this.through(heap, dy, dx, n, op);
+    const pm = heap.input(mean, rows, op);
+    const pr = heap.input(rstd, rows, op);
+    const pg = gamma ? heap.input(gamma, cols, op) : 0;
+    // dgamma and dbeta accumulate: updated in place, or copied in and back.
+    const pdg = dgamma ? heap.input(dgamma, cols, op) : 0;
+    const pdb = dbeta ? heap.input(dbeta, cols, op) : 0;
+    this.k.layerNormBackwardRows(px, pg, pm, pr, pd, pdx, pdg, pdb, rows, cols);
+    heap.writeBack(pdx, dx, n);
+    if (dgamma) heap.writeBack(pdg, dgamma, cols);
+    if (dbeta) heap.writeBack(pdb, dbeta, cols);
   }
 
   gelu(x: FloatArray, out: FloatArray, approximate: 'none' | 'tanh'): void {
     if (!(f32(x) && f32(out))) return jsBackend.gelu(x, out, approximate);
     const mode = approximate === 'tanh' ? 1 : 0;
-    this.rowsInPlace(x, out, x.length, 'gelu', (p) => this.k.gelu(p, p, x.length, mode));
+    this.rowsInPlace(x, out, x.length, 'gelu', (p, q) => this.k.gelu(p, q, x.length, mode));
   }
 
   geluBackward(x: FloatArray, dy: FloatArray, dx: FloatArray, approximate: 'none' | 'tanh'): void {
@@ -294,10 +305,10 @@ export class WasmKernels implements Backend {
     const n = x.length;
     if (n === 0) return;
     const heap = this.begin('geluBackward');
-    const px = heap.put(x, n, 'geluBackward');
-    const pd = heap.put(dy, n, 'geluBackward');
-    this.k.geluBackward(px, pd, pd, n, approximate === 'tanh' ? 1 : 0);
-    heap.read(pd, dx, n);
+    const px = heap.input(x, n, 'geluBackward');
+    const [pd, pdx] = this.through(heap, dy, dx, n, 'geluBackward');
+    this.k.geluBackward(px, pd, pdx, n, approximate === 'tanh' ? 1 : 0);
+    heap.writeBack(pdx, dx, n);
   }
 
   addColumnSums(x: FloatArray, out: FloatArray, rows: number, cols: number): void {
@@ -307,16 +318,16 @@ export class WasmKernels implements Backend {
     checkLength(op, 'x', x, rows * cols, `rows ${rows}, cols ${cols}`);
     checkLength(op, 'out', out, cols, `rows ${rows}, cols ${cols}`);
     const heap = this.begin(op);
-    const px = heap.put(x, rows * cols, op);
-    const po = heap.put(out, cols, op);
+    const px = heap.input(x, rows * cols, op);
+    const po = heap.input(out, cols, op);
     this.k.addColumnSums(px, po, rows, cols);
-    heap.read(po, out, cols);
+    heap.writeBack(po, out, cols);
   }
 
   tanh(x: FloatArray, out: FloatArray): void {
     if (!(f32(x) && f32(out))) return jsBackend.tanh(x, out);
     const n = x.length;
-    this.rowsInPlace(x, out, n, 'tanh', (p) => this.k.tanhForward(p, p, n));
+    this.rowsInPlace(x, out, n, 'tanh', (p, q) => this.k.tanhForward(p, q, n));
   }
 
   tanhBackward(y: FloatArray, dy: FloatArray, dx: FloatArray): void {
@@ -324,10 +335,10 @@ export class WasmKernels implements Backend {
     const n = dx.length;
     if (n === 0) return;
     const heap = this.begin('tanhBackward');
-    const py = heap.put(y, n, 'tanhBackward');
-    const pd = heap.put(dy, n, 'tanhBackward');
-    this.k.tanhBackward(py, pd, pd, n);
-    heap.read(pd, dx, n);
+    const py = heap.input(y, n, 'tanhBackward');
+    const [pd, pdx] = this.through(heap, dy, dx, n, 'tanhBackward');
+    this.k.tanhBackward(py, pd, pdx, n);
+    heap.writeBack(pdx, dx, n);
   }
 
   adamStep(
@@ -342,10 +353,10 @@ export class WasmKernels implements Backend {
     if (n === 0) return;
     const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = args;
     const heap = this.begin('adamStep');
-    const pp = heap.put(p, n, 'adamStep');
-    const pg = heap.put(g, n, 'adamStep');
-    const pm = heap.put(m, n, 'adamStep');
-    const pv = heap.put(v, n, 'adamStep');
+    const pp = heap.input(p, n, 'adamStep');
+    const pg = heap.input(g, n, 'adamStep');
+    const pm = heap.input(m, n, 'adamStep');
+    const pv = heap.input(v, n, 'adamStep');
     const stepSize = lr / (1 - Math.pow(beta1, step));
     const sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, step));
     const decay = decoupled ? 1 - lr * weightDecay : 1;
@@ -366,9 +377,9 @@ export class WasmKernels implements Backend {
       stepSize,
       sqrtBc2,
     );
-    heap.read(pp, p, n);
-    heap.read(pm, m, n);
-    heap.read(pv, v, n);
+    heap.writeBack(pp, p, n);
+    heap.writeBack(pm, m, n);
+    heap.writeBack(pv, v, n);
   }
 
   /** Stops the worker threads; any later call throws a BackendError. */
@@ -384,18 +395,39 @@ export class WasmKernels implements Backend {
     return inst.heap;
   }
 
-  /** Copies x into the arena, runs `kernel` on it in place, copies the result to out. */
+  /** Runs `kernel` (input offset, output offset) from x into out; see through(). */
   private rowsInPlace(
     x: Float32Array,
     out: Float32Array,
     n: number,
     op: string,
-    kernel: (offset: number) => void,
+    kernel: (from: number, to: number) => void,
   ): void {
     if (n <= 0) return;
     const heap = this.begin(op);
-    const px = heap.put(x, n, op);
-    kernel(px);
-    heap.read(px, out, n);
+    const [px, po] = this.through(heap, x, out, n, op);
+    kernel(px, po);
+    heap.writeBack(po, out, n);
   }
+
+  /**
+   * Offsets for a kernel that maps src to dst element for element (src may be overwritten only
+   * when it is a copy). Resident arrays are used where they are; a copied src goes where dst is
+   * written, so the kernel runs in place on it, as every kernel did before storage was resident.
+   */
+  private through(
+    heap: WasmHeap,
+    src: Float32Array,
+    dst: Float32Array,
+    n: number,
+    op: string,
+  ): [number, number] {
+    const from = heap.input(src, n, op, heap.offsetOf(dst));
+    return [from, heap.output(dst, n, op, heap.offsetOf(src) >= 0 ? -1 : from)];
+  }
+}
+
+function overlaps(x: Float32Array, y: Float32Array): boolean {
+  if (x.buffer !== y.buffer) return false;
+  return x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
 }

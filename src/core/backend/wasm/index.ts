@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { BackendError, ValueError } from '../../errors.js';
+import { Arena } from '../../memory/arena.js';
 import type { Backend } from '../backend.js';
 import { type KernelExports, type KernelInstance, WasmKernels } from './backend.js';
 import { alignUp, MAX_PAGES, PAGE_BYTES, WasmHeap } from './heap.js';
@@ -22,6 +23,13 @@ export interface WasmBackendOptions {
    * BackendError.
    */
   simd?: WasmSimd;
+  /**
+   * Bytes of the calling thread's wasm memory, reserved up front: tensor storage that kernels
+   * use in place, and operands copied in for one call. It never grows (that would detach the
+   * tensors' views of it), and Linux backs only the pages that are touched. Default 2 GiB (less
+   * if the system refuses that much address space), at most 4 GiB (wasm32).
+   */
+  reserveBytes?: number;
 }
 
 export const WASM_SIMD = ['auto', 'relaxed', 'baseline'] as const;
@@ -35,8 +43,11 @@ export type WasmBackend = Backend & {
 };
 
 const MAX_DEFAULT_THREADS = 8;
-/** Arena reserved up front (grown on demand): a 512^2 GEMM's operands fit. */
+/** The shared memory's operand area reserved up front (grown on demand): 512^2 GEMMs fit. */
 const INITIAL_ARENA_BYTES = 4 << 20;
+const DEFAULT_RESERVE_BYTES = 2 ** 31;
+/** The calling thread's memory below its resident arena, for operands copied in for one call. */
+const SCRATCH_BYTES = 64 << 20;
 
 /**
  * The default float32 backend: AssemblyScript SIMD kernels (build/kernels*.wasm). Calls that run
@@ -52,9 +63,20 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   const relaxed = options.simd
     ? chooseRelaxed(options.simd, 'createWasmBackend: simd')
     : chooseRelaxed(process.env.OSMOSIS_WASM_SIMD ?? 'auto', 'OSMOSIS_WASM_SIMD');
+  const reserve = options.reserveBytes ?? DEFAULT_RESERVE_BYTES;
+  if (
+    !Number.isInteger(reserve) ||
+    reserve < SCRATCH_BYTES * 2 ||
+    reserve > MAX_PAGES * PAGE_BYTES
+  ) {
+    throw new ValueError(
+      `createWasmBackend: reserveBytes must be an integer in [${SCRATCH_BYTES * 2}, ` +
+        `${MAX_PAGES * PAGE_BYTES}], got ${reserve}`,
+    );
+  }
   const root = packageRoot();
   const localModule = await wasmApi.compile(await readKernels(kernelsPath(root, false, relaxed)));
-  const local = await instantiate(localModule, memoryFor(false), 1);
+  const local = await instantiate(localModule, reservedMemory(reserve, options.reserveBytes), 1);
   if (threads === 1) return new WasmKernels(local, null, 1, relaxed);
 
   const module = await wasmApi.compile(await readKernels(kernelsPath(root, true, relaxed)));
@@ -89,6 +111,24 @@ function memoryFor(shared: boolean): WasmMemory {
   return new wasmApi.Memory({ initial: 1, maximum: MAX_PAGES, shared });
 }
 
+/**
+ * An unshared memory of `bytes` that cannot grow. Without an explicit size, a system that refuses
+ * that much (a small machine with strict overcommit) gets half as much, down to 256 MiB.
+ */
+function reservedMemory(bytes: number, explicit: number | undefined): WasmMemory {
+  for (let pages = Math.floor(bytes / PAGE_BYTES); ; pages >>= 1) {
+    try {
+      return new wasmApi.Memory({ initial: pages, maximum: pages, shared: false });
+    } catch (cause) {
+      if (explicit !== undefined || pages * PAGE_BYTES <= SCRATCH_BYTES * 4) {
+        throw new BackendError(`wasm backend: could not reserve ${pages * PAGE_BYTES} bytes`, {
+          cause,
+        });
+      }
+    }
+  }
+}
+
 /** Instantiates the kernels on memory and lays it out for `threads` GEMM threads. */
 async function instantiate(
   module: WasmModule,
@@ -101,7 +141,14 @@ async function instantiate(
   const ctlOffset = alignUp(k.heapBase());
   const scratch = { base: alignUp(ctlOffset + CTL_BYTES), stride: alignUp(k.gemmScratchBytes()) };
   const arenaBase = scratch.base + threads * scratch.stride;
-  const pages = Math.ceil((arenaBase + INITIAL_ARENA_BYTES) / PAGE_BYTES);
-  memory.grow(pages - memory.buffer.byteLength / PAGE_BYTES);
-  return { k, heap: new WasmHeap(memory, arenaBase), ctlOffset, scratch };
+  if (!(memory.buffer instanceof ArrayBuffer)) {
+    const pages = Math.ceil((arenaBase + INITIAL_ARENA_BYTES) / PAGE_BYTES);
+    memory.grow(pages - memory.buffer.byteLength / PAGE_BYTES);
+    return { k, heap: new WasmHeap(memory, arenaBase), ctlOffset, scratch, arena: null };
+  }
+  // The unshared memory is reserved whole: operand scratch, then the resident arena to its end
+  // (less the bytes the GEMM may read past an operand).
+  const scratchEnd = alignUp(arenaBase + SCRATCH_BYTES);
+  const arena = new Arena(memory.buffer, scratchEnd, memory.buffer.byteLength - 64);
+  return { k, heap: new WasmHeap(memory, arenaBase, arena, scratchEnd), ctlOffset, scratch, arena };
 }
