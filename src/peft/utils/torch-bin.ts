@@ -1,5 +1,10 @@
 import * as fsp from 'node:fs/promises';
-import { CheckpointError, type SafeTensorEntry, type SafetensorsDType } from '../../core/index.js';
+import {
+  CheckpointError,
+  DTYPE_SIZES,
+  type SafeTensorEntry,
+  type SafetensorsDType,
+} from '../../core/index.js';
 import { Fail, fail, text, zipEntries } from './zip.js';
 
 /**
@@ -21,17 +26,6 @@ const STORAGES: Record<string, SafetensorsDType> = {
   CharStorage: 'I8',
   ByteStorage: 'U8',
   BoolStorage: 'BOOL',
-};
-const BYTES: Record<SafetensorsDType, number> = {
-  F64: 8,
-  F32: 4,
-  F16: 2,
-  BF16: 2,
-  I64: 8,
-  I32: 4,
-  I8: 1,
-  U8: 1,
-  BOOL: 1,
 };
 const CALLABLE = new Set([
   'collections.OrderedDict',
@@ -92,7 +86,7 @@ function rebuildTensor(args: Value[]): TensorValue {
     numel *= shape[d];
     if (!Number.isSafeInteger(numel)) fail('tensor size overflows');
   }
-  const size = BYTES[storage.dtype];
+  const size = DTYPE_SIZES[storage.dtype];
   const [begin, end] = [offset * size, (offset + numel) * size];
   if (end > storage.bytes.length)
     fail(`a tensor runs past its storage (${end} > ${storage.bytes.length} bytes)`);
@@ -334,11 +328,11 @@ export function parseTorchBin(b: Uint8Array, where: string): Map<string, SafeTen
       if (!dtype) fail(`unknown storage type '${type.path}'`);
       const data = entries.get(`${prefix}data/${key}`);
       if (!data) return fail(`storage '${key}' is missing from the archive`);
-      if (data.length < numel * BYTES[dtype])
+      if (data.length < numel * DTYPE_SIZES[dtype])
         fail(`storage '${key}' is shorter than its ${numel} elements`);
       const known = storages.get(key);
       if (known && known.dtype !== dtype) fail(`storage '${key}' is read as two dtypes`);
-      const s = known ?? new Storage(dtype, data.subarray(0, numel * BYTES[dtype]));
+      const s = known ?? new Storage(dtype, data.subarray(0, numel * DTYPE_SIZES[dtype]));
       storages.set(key, s);
       return s;
     };
