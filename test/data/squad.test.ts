@@ -144,6 +144,34 @@ describe('prepareQaFeatures', () => {
     // Only context tokens keep offsets (the validation features of run_qa.py).
     expect(ofA[0]!.offsetMapping[0]).toBeNull();
   });
+
+  it('finds an answer in the first or last context token without a separator (byte-level BPE)', async () => {
+    const tok = await AutoTokenizer.fromPretrained(
+      join(import.meta.dirname, '../fixtures/text/byte-bpe'),
+    );
+    // The question is longer than the answers' end offsets, so the question tokens' offsets
+    // (counted from the question's start) would pass for context if the search left the context.
+    const question = 'Which word of this rather long question opens or closes the short context?';
+    const ctx = 'God created light';
+    const at = (text: string, answerStart: number): SquadExample => ({
+      id: text,
+      title: '',
+      context: ctx,
+      question,
+      answers: [{ text, answerStart }],
+      isImpossible: false,
+    });
+    for (const questionFirst of [true, false]) {
+      const examples = [at('God', 0), at('light', 12)];
+      const features = prepareQaFeatures(tok, examples, { maxLength: 64, questionFirst });
+      expect(features).toHaveLength(2);
+      for (const [i, f] of features.entries()) {
+        const [s] = f.offsetMapping[f.startPosition]!;
+        const [, e] = f.offsetMapping[f.endPosition]!;
+        expect(ctx.slice(s, e).trim()).toBe(examples[i]!.answers[0]!.text);
+      }
+    }
+  });
 });
 
 describe('postprocessQaPredictions', () => {

@@ -84,8 +84,12 @@ export function prepareQaFeatures(
       );
     }
     if (!(offsets[first]![0] <= startChar && offsets[last]![1] >= endChar)) return feature;
-    while (first < offsets.length && offsets[first]![0] <= startChar) first++;
-    while (offsets[last]![1] >= endChar) last--;
+    // Both searches stay inside the context. run_qa.py relies on a separator with offsets (0, 0)
+    // to stop them; a byte-level BPE (GPT-2) has none, and question offsets count from the
+    // question's start, so an answer in the first or last context token ran into them.
+    const [ctxFirst, ctxLast] = [first, last];
+    while (first <= ctxLast && offsets[first]![0] <= startChar) first++;
+    while (last >= ctxFirst && offsets[last]![1] >= endChar) last--;
     feature.startPosition = first - 1;
     feature.endPosition = last + 1;
     return feature;
