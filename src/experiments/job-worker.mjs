@@ -23,7 +23,7 @@ try {
   // named one, so a missing wasm build falls back to js as it does in the parent).
   const { initDefaultBackend } = await import(selectUrl);
   const b = await initDefaultBackend(backend);
-  used = { name: b.name, threads: b.threads };
+  used = { name: b.name, threads: b.threads, ...(b.simd ? { simd: b.simd } : {}) };
   registry = await import(methodsUrl);
   for (const m of modules) await import(m);
 } catch (err) {

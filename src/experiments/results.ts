@@ -106,7 +106,10 @@ async function backendsOf(dir: string, info: RunInfo): Promise<string> {
   for (const j of info.jobs.filter((x) => x.status === 'finished')) {
     const r = await readJobResult(resultPath(dir, j.method, j.seed)).catch(() => null);
     const b = r?.backend;
-    const key = b ? `${b.name}, ${b.threads} thread${b.threads === 1 ? '' : 's'}` : 'not recorded';
+    const build = b?.simd ? ` (${b.simd} SIMD build)` : '';
+    const key = b
+      ? `${b.name}${build}, ${b.threads} thread${b.threads === 1 ? '' : 's'}`
+      : 'not recorded';
     seen.set(key, (seen.get(key) ?? 0) + 1);
   }
   return [...seen].map(([k, n]) => (seen.size > 1 ? `${k} (${n} jobs)` : k)).join('; ');

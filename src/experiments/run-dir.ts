@@ -88,7 +88,12 @@ export const jobResultSchema = z
     seconds: z.number(),
     /** The kernel backend the job ran on (absent in results written before it was recorded). */
     backend: z
-      .object({ name: z.enum(['js', 'wasm', 'blas']), threads: z.number().int().positive() })
+      .object({
+        name: z.enum(['js', 'wasm', 'blas']),
+        threads: z.number().int().positive(),
+        /** The wasm kernel build (absent before builds were recorded, and for js and blas). */
+        simd: z.enum(['relaxed', 'baseline']).optional(),
+      })
       .strict()
       .optional(),
     finishedAt: z.string(),

@@ -54,4 +54,9 @@ export function threadsPerWorker(
 export interface JobBackend {
   name: BackendName;
   threads: number;
+  /**
+   * The wasm kernel build: results differ between them in the last bits (fused multiply-add),
+   * so a seeded job reproduces only on the same build (OSMOSIS_WASM_SIMD selects it).
+   */
+  simd?: 'relaxed' | 'baseline';
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { relaxedSimdAvailable } from '../../src/core/backend/wasm/features.js';
 import { BackendError, ConfigError } from '../../src/core/errors.js';
 import { readJobResult, resultPath } from '../../src/experiments/run-dir.js';
 import { runExperiment } from '../../src/experiments/runner.js';
@@ -21,6 +22,13 @@ async function backendsOf(runDir: string): Promise<{ recorded: unknown; seen: un
   return out;
 }
 
+/** The wasm kernel build a worker loads here (OSMOSIS_WASM_SIMD, else the engine's support). */
+const build = (): 'relaxed' | 'baseline' => {
+  const asked = process.env.OSMOSIS_WASM_SIMD ?? 'auto';
+  if (asked === 'relaxed' || asked === 'baseline') return asked;
+  return relaxedSimdAvailable() ? 'relaxed' : 'baseline';
+};
+
 describe('experiment workers select the kernel backend', () => {
   const root = tempDir('worker-backend');
   const config = writeFakeConfig(join(root, 'cfg'), { seeds: 1 });
@@ -36,7 +44,9 @@ describe('experiment workers select the kernel backend', () => {
     });
     expect(run.status).toBe('finished');
     const wasm = { name: 'wasm', threads: Math.max(1, Math.floor(availableParallelism() / 2)) };
-    for (const b of await backendsOf(run.runDir)) expect(b).toEqual({ recorded: wasm, seen: wasm });
+    // The result file also records which wasm build ran: seeded results differ between builds.
+    for (const b of await backendsOf(run.runDir))
+      expect(b).toEqual({ recorded: { ...wasm, simd: build() }, seen: wasm });
     expect(logs.join('')).toContain(`2 worker(s), wasm kernels with ${wasm.threads} thread(s)`);
   });
 
@@ -65,7 +75,7 @@ describe('experiment workers select the kernel backend', () => {
     });
     const wasm1 = { name: 'wasm', threads: 1 };
     for (const b of await backendsOf(one.runDir))
-      expect(b).toEqual({ recorded: wasm1, seen: wasm1 });
+      expect(b).toEqual({ recorded: { ...wasm1, simd: build() }, seen: wasm1 });
   });
 
   it('reads OSMOSIS_BACKEND / OSMOSIS_THREADS and rejects bad values by name', () => {
