@@ -8,9 +8,10 @@ import { relocate, release, setAcquireHook, storageOf, type Storage } from './po
  * the tensors fn returns (found in arrays and plain objects too) and of tensors passed to keep().
  * A training step wrapped in one allocates nothing once its shapes have been seen.
  *
- * While a wasm backend is active, float32 outputs made inside a scope live in its memory, where
- * its kernels use them without copies (memory/arena.ts); what leaves the outermost scope (returned
- * or keep()) moves to an ordinary buffer first, so nothing outside a scope holds a view of it.
+ * While a wasm backend is active, float32 outputs of at least 16384 elements made inside a scope
+ * live in its memory, where its kernels use them without copies (pool.ts, memory/arena.ts); what
+ * leaves the outermost scope (returned or keep()) moves to an ordinary buffer first, so nothing
+ * outside a scope holds a view of it.
  *
  * Reading a released tensor afterwards throws ReleasedTensorError. A raw `.data` array taken out
  * of a tensor is not protected: copy it (`slice()`) if it must outlive the scope. Storage the
